@@ -1,2 +1,119 @@
-/** placeholder */
-export const placeholder = true;
+/**
+ * `@vms/flow-core`: an embeddable, durable workflow engine. Flows and tasks are plain typed
+ * functions; the engine adds retries, timeouts, cancellation, concurrency and rate limits, a
+ * stored state history, logs, events and OpenTelemetry spans.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { createEngine, flow, task } from '@vms/flow-core';
+ *
+ * const fetchPage = task({
+ *   name: 'fetch-page',
+ *   input: z.object({ page: z.number().int() }),
+ *   retries: 3,
+ *   run: async (ctx, { page }) => ({ page, rows: 10 }),
+ * });
+ *
+ * const sync = flow({
+ *   name: 'sync',
+ *   params: z.object({ pages: z.number().int().min(1) }),
+ *   run: async (ctx, { pages }) => {
+ *     const results = await ctx.map(fetchPage, Array.from({ length: pages }, (_, page) => ({ page })));
+ *     return results.reduce((n, r) => n + r.rows, 0);
+ *   },
+ * });
+ *
+ * const engine = createEngine({ concurrency: 4 });
+ * const total = await engine.run(sync, { pages: 3 }); // 30
+ * await engine.stop();
+ * ```
+ */
+export {
+  ErrorCode,
+  FlowError,
+  NonRetriableError,
+  RetryAfterError,
+  TimeoutError,
+  CancelledError,
+  RetriesExhaustedError,
+} from './errors.js';
+export type { ErrorCategory, FlowErrorOptions } from './errors.js';
+
+export {
+  RunState,
+  RUN_STATES,
+  FINAL_STATES,
+  ENDED_STATES,
+  ACTIVE_STATES,
+  TRANSITIONS,
+  canTransition,
+  isFinalState,
+  isRunState,
+} from './states.js';
+
+export type {
+  EngineEvents,
+  EngineEventName,
+  EngineHooks,
+  EngineErrorEvent,
+  FlowStateEvent,
+  TaskStateEvent,
+  RetryEvent,
+  ProgressEvent,
+  LogEvent,
+  ScheduleFiredEvent,
+  ScheduleSkippedEvent,
+  RunEnqueuedEvent,
+  RunRecoveredEvent,
+} from './events.js';
+
+export type {
+  Json,
+  JsonObject,
+  SerializedError,
+  Progress,
+  WaitReason,
+  FlowRunRecord,
+  TaskRunRecord,
+  StateHistoryRecord,
+  LogLevel,
+  LogRecord,
+  CheckpointRecord,
+  ScheduleRecord,
+  SlotRecord,
+  NewFlowRun,
+  FlowRunPatch,
+  RunTransition,
+  CasFailure,
+  RunTransitionResult,
+  NewTaskRun,
+  TaskRunPatch,
+  TaskTransition,
+  TaskTransitionResult,
+  NewLog,
+  CheckpointWrite,
+  StoreOp,
+  StoreOpResult,
+  ClaimOptions,
+  LeaseExtension,
+  SlotRequest,
+  ScheduleUpsert,
+  ScheduleSlotClaim,
+  ScheduleSlotClaimResult,
+  ListRunsQuery,
+  Page,
+  RunDetail,
+  StatsQuery,
+  FlowStats,
+  PruneOptions,
+  PruneResult,
+  StoreCapabilities,
+  Store,
+} from './store/types.js';
+export { MemoryStore, summarise, encodeRunCursor, decodeRunCursor } from './store/memory-store.js';
+export type { MemoryStoreOptions } from './store/memory-store.js';
+
+export { systemClock, sleep } from './time/clock.js';
+export type { Clock, TimerHandle } from './time/clock.js';
+export type { RandomSource } from './time/random.js';
