@@ -108,8 +108,10 @@ export function toSheetsError(error: unknown, now = Date.now()): SheetsError {
     const googleStatus = googleError?.status ?? (typeof body.error === 'string' ? body.error : undefined);
     const googleMessage = googleError?.message ?? body.error_description ?? `HTTP ${status}`;
     const retryAfterMs = parseRetryAfter(header(e.response?.headers, 'retry-after'), now);
+    // OAuth token endpoints answer `{ error: 'invalid_grant' }` (a string) for bad credentials.
+    const oauthError = typeof body.error === 'string';
     const [code, category] =
-      status === 401 || status === 403
+      status === 401 || status === 403 || (oauthError && status === 400)
         ? ([SheetsErrorCode.Auth, 'auth'] as const)
         : status === 429
           ? ([SheetsErrorCode.RateLimited, 'rate_limit'] as const)

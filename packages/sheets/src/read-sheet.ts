@@ -197,7 +197,7 @@ export async function readSheet<T = SheetRowRecord>(
     firstRow: parsed?.startRow ?? 1,
     firstColumn: parsed?.startColumn ?? 0,
     headerRow: options.headerRow ?? 1,
-    emptyValue: options.emptyValue ?? '',
+    emptyValue: options.emptyValue === undefined ? '' : options.emptyValue,
     schema: options.schema,
     ...(dateColumns.size === 0
       ? {}

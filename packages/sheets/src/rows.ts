@@ -181,7 +181,7 @@ export function mapRows<T = Record<string, CellValue | EmptyValue>>(
         reason: issue.message,
       };
       const value = index === undefined ? undefined : cells[index];
-      if (value !== undefined && value !== null) error.value = value;
+      if (!isEmpty(value)) error.value = value as CellValue;
       result.errors.push(error);
     }
   }

@@ -423,6 +423,7 @@ export async function startSheetsTestServer(options: SheetsTestServerOptions = {
     },
     close() {
       for (const socket of sockets) socket.destroy();
+      if (!server.listening) return Promise.resolve();
       return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
