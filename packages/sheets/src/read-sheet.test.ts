@@ -35,6 +35,16 @@ const VIRTUAL_SESSIONS: TestSpreadsheets = {
   },
 };
 
+/** The SheetsError a promise rejects with (fails the test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<SheetsError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(outcome).toBeInstanceOf(SheetsError);
+  return outcome as SheetsError;
+}
+
 let server: SheetsTestServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -198,15 +208,13 @@ describe('readSheet through googleapis against the test server', () => {
     const { server } = await apiKeyClient();
     const wrongKey = 'AIzaSy-wrong-key-0987654321';
     const wrong = createSheetsClient({ auth: { apiKey: wrongKey }, rootUrl: server.rootUrl });
-    const bad = await readSheet(wrong, { spreadsheetId: 'vs-2024', range: 'A1:B2' }).catch((e: unknown) => e as SheetsError);
+    const bad = await failure(readSheet(wrong, { spreadsheetId: 'vs-2024', range: 'A1:B2' }));
     expect(bad).toMatchObject({ code: 'SHEETS_BAD_REQUEST', status: 400 });
     expect(bad.message).toContain('API key not valid');
     const rootUrl = server.rootUrl;
     await server.close();
     const offline = createSheetsClient({ auth: { apiKey: API_KEY }, rootUrl });
-    const down = await readSheet(offline, { spreadsheetId: 'vs-2024', range: 'A1:B2', retry: { retries: 1 }, sleep: recordingSleep() }).catch(
-      (e: unknown) => e as SheetsError,
-    );
+    const down = await failure(readSheet(offline, { spreadsheetId: 'vs-2024', range: 'A1:B2', retry: { retries: 1 }, sleep: recordingSleep() }));
     expect(down).toMatchObject({ code: 'SHEETS_NETWORK', category: 'network', attempts: 2 });
     for (const error of [bad, down]) {
       const everything = `${error.message}\n${error.stack ?? ''}\n${JSON.stringify(error)}\n${String(error.cause ?? '')}`;
@@ -239,7 +247,7 @@ describe('readSheet through googleapis against the test server', () => {
       auth: { serviceAccount: { client_email: email, private_key: other.privateKey, token_uri: server.tokenUri } },
       rootUrl: server.rootUrl,
     });
-    const error = await readSheet(impostor, { spreadsheetId: 'vs-2024', range: 'A1:B2' }).catch((e: unknown) => e as SheetsError);
+    const error = await failure(readSheet(impostor, { spreadsheetId: 'vs-2024', range: 'A1:B2' }));
     expect(error).toMatchObject({ code: 'SHEETS_AUTH', category: 'auth', attempts: 1 });
     expect(error.message).toContain('Invalid JWT Signature');
     expect(`${error.message}${JSON.stringify(error)}`).not.toContain('PRIVATE KEY');
