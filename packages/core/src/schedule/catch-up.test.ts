@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missedSlots } from './catch-up';
+import { missedSlots } from './catch-up.js';
 
 const iso = (d: Date): string => d.toISOString();
 

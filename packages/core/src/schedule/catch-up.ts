@@ -10,7 +10,7 @@ import {
   type AnyScheduleSpec,
   type SkippedSlot,
   type Slot,
-} from './slots';
+} from './slots.js';
 
 /**
  * What to do with slots missed while the process was down (or the scheduler stopped):

@@ -21,7 +21,7 @@ export {
   type IntervalScheduleSpec,
   type NormalizedScheduleSpec,
   type ScheduleSpec,
-} from './spec';
-export { nextSlot, nextSlots, type SkippedSlot, type Slot, type SlotDstNote } from './slots';
-export { missedSlots, type CatchupPolicy, type MissedSlots, type MissedSlotsOptions } from './catch-up';
-export { preview, type PreviewEntry } from './preview';
+} from './spec.js';
+export { nextSlot, nextSlots, type SkippedSlot, type Slot, type SlotDstNote } from './slots.js';
+export { missedSlots, type CatchupPolicy, type MissedSlots, type MissedSlotsOptions } from './catch-up.js';
+export { preview, type PreviewEntry } from './preview.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preview } from './preview';
+import { preview } from './preview.js';
 
 describe('preview', () => {
   it('lists fire times in UTC and local time, with a DST note on the shifted slot', () => {

@@ -2,8 +2,8 @@
  * A human check of a schedule: its next fire times in UTC and in local time, with a note wherever
  * the DST policy moved, chose or skipped a slot.
  */
-import { normalizeSpec, nextSlots, type AnyScheduleSpec, type Slot } from './slots';
-import { formatLocal } from './time-zone';
+import { normalizeSpec, nextSlots, type AnyScheduleSpec, type Slot } from './slots.js';
+import { formatLocal } from './time-zone.js';
 
 /** One upcoming fire time of a schedule. */
 export interface PreviewEntry {

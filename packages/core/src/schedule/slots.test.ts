@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextSlot, nextSlots, slotEntries } from './slots';
-import { localDate, wallTimeOf } from './time-zone';
+import { nextSlot, nextSlots, slotEntries } from './slots.js';
+import { localDate, wallTimeOf } from './time-zone.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -227,6 +227,38 @@ describe('sub-daily crons across DST', () => {
     const slot = nextSlot({ cron: '0 12 30 12 *', timezone: 'Pacific/Apia' }, Date.parse('2011-12-01T00:00:00Z'));
     expect(slot?.dst).toBe('shifted');
     expect(iso(slot?.at ?? 0)).toBe('2011-12-30T10:00:00.000Z');
+  });
+});
+
+describe('one stream per spec', () => {
+  it('property: reading from any instant gives the same ordered, duplicate-free slots as reading from before it', () => {
+    const random = seededRandom(7);
+    const cases = [
+      { cron: '*/20 * * * *', timezone: 'America/New_York', dst: { gap: 'shift' as const, repeat: 'both' as const } },
+      { cron: '30 1,2 * * *', timezone: 'Europe/Berlin', dst: { gap: 'skip' as const, repeat: 'last' as const } },
+      { cron: '0 * * * *', timezone: 'Australia/Lord_Howe', dst: { gap: 'shift' as const, repeat: 'both' as const } },
+    ];
+    // Windows of 4 days around the 2024 transitions of each zone.
+    const windows = [
+      ['2024-03-08T00:00:00Z', '2024-11-01T00:00:00Z'],
+      ['2024-03-29T00:00:00Z', '2024-10-25T00:00:00Z'],
+      ['2024-04-05T00:00:00Z', '2024-10-04T00:00:00Z'],
+    ];
+    cases.forEach((spec, i) => {
+      for (const startText of windows[i] ?? []) {
+        const start = Date.parse(startText);
+        const all = [...takeWhile(slotEntries(spec, start), start + 4 * DAY)];
+        const instants = all.map((e) => `${e.kind}@${e.at}`);
+        expect(new Set(instants).size, spec.timezone).toBe(instants.length);
+        expect(all.every((e, k) => k === 0 || (all[k - 1]?.at ?? 0) <= e.at), spec.timezone).toBe(true);
+        const fires = all.filter((e) => e.kind === 'fire').map((e) => e.at);
+        for (let k = 0; k < 200; k += 1) {
+          const t = start + Math.floor(random() * 3 * DAY);
+          const expected = fires.find((at) => at > t);
+          expect(nextSlot(spec, t)?.at.getTime(), `${spec.timezone} from ${iso(t)}`).toBe(expected);
+        }
+      }
+    });
   });
 });
 

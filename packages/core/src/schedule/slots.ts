@@ -7,12 +7,8 @@
  * is one fixed, ordered stream of entries per spec; `after` only says where to start reading it,
  * so the same slot always has the same instant, whoever asks and whenever.
  */
-import {
-  formatWallTime,
-  resolveWallTime,
-  wallTimeOf,
-} from './time-zone';
-import { validateScheduleSpec, type NormalizedScheduleSpec, type ScheduleSpec } from './spec';
+import { formatWallTime, offsetAt, resolveWallTime, wallTimeOf } from './time-zone.js';
+import { validateScheduleSpec, type NormalizedScheduleSpec, type ScheduleSpec } from './spec.js';
 
 /** How the DST policy touched a slot. */
 export type SlotDstNote =
@@ -71,12 +67,22 @@ function toMs(value: Date | number, name: string): number {
   return ms;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * Wall-time lookahead, in ms. Any wall time `w` maps to instants `>= w - maxOffset` (UTC offsets
- * stay within ±15 h); an entry is only emitted once every wall time that could still produce an
- * earlier instant has been read.
+ * How far (ms) the UTC offset of `timeZone` strays from its value at `instant` within two days
+ * either side: 0 away from transitions, the DST shift (usually 1 h) near one. Wall times are read
+ * this far ahead before an entry is emitted, so entries come out in instant order even when a
+ * repeated hour or a gap shift makes later wall times fire earlier.
  */
-const LOOKAHEAD_MS = 36 * 3_600_000;
+function offsetSpread(instant: number, timeZone: string): number {
+  const here = offsetAt(instant, timeZone);
+  let spread = 0;
+  for (const delta of [-2 * DAY_MS, -DAY_MS, DAY_MS, 2 * DAY_MS]) {
+    spread = Math.max(spread, Math.abs(offsetAt(instant + delta, timeZone) - here));
+  }
+  return spread;
+}
 
 /** Entries of one wall time, by the DST policy. */
 function entriesForWall(wall: number, spec: Extract<NormalizedScheduleSpec, { kind: 'cron' }>): SlotEntry[] {
@@ -117,12 +123,14 @@ function* cronEntries(
   spec: Extract<NormalizedScheduleSpec, { kind: 'cron' }>,
   after: number,
 ): Generator<SlotEntry> {
-  let wallCursor = wallTimeOf(after, spec.timezone) - LOOKAHEAD_MS;
+  // A wall time earlier than `after`'s own can still fire after it when the offset drops (fall-back).
+  let wallCursor = wallTimeOf(after, spec.timezone) - offsetSpread(after, spec.timezone) - 1000;
   let exhausted = false;
   const buffer: SlotEntry[] = [];
+  /** Whether no wall time still to be read can fire before `entry`. */
+  const settled = (entry: SlotEntry): boolean => wallCursor >= entry.wall + offsetSpread(entry.at, spec.timezone);
   for (;;) {
-    // Read wall times until the earliest buffered entry can no longer be preceded by a new one.
-    while (!exhausted && (buffer.length === 0 || (buffer[0]?.at ?? 0) > wallCursor - LOOKAHEAD_MS)) {
+    while (!exhausted && (buffer[0] === undefined || !settled(buffer[0]))) {
       const next = spec.pattern.nextRun(new Date(wallCursor));
       if (next === null) {
         exhausted = true;

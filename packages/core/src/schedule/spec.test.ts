@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FlowError } from '../errors';
-import { validateScheduleSpec, type ScheduleSpec } from './spec';
+import { FlowError } from '../errors.js';
+import { validateScheduleSpec, type ScheduleSpec } from './spec.js';
 
 function errorOf(spec: unknown): FlowError {
   try {

@@ -3,8 +3,8 @@
  * policy. {@link validateScheduleSpec} checks one and returns it normalised with its defaults.
  */
 import { Cron } from 'croner';
-import { ErrorCode, FlowError } from '../errors';
-import { assertTimeZone } from './time-zone';
+import { ErrorCode, FlowError } from '../errors.js';
+import { assertTimeZone } from './time-zone.js';
 
 /** How a cron slot whose local time falls in a spring-forward gap is treated. */
 export type DstGapPolicy = 'shift' | 'skip';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertTimeZone, formatLocal, offsetAt, resolveWallTime } from './time-zone';
+import { assertTimeZone, formatLocal, offsetAt, resolveWallTime } from './time-zone.js';
 
 const wall = (text: string): number => Date.parse(`${text}Z`);
 

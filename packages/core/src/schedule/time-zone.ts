@@ -6,7 +6,7 @@
  * (`Date.UTC(year, month, day, hour, minute, second)`). That keeps wall-clock arithmetic free of
  * DST, so cron matching can run on the wall axis and DST is handled once, in this file.
  */
-import { ErrorCode, FlowError } from '../errors';
+import { ErrorCode, FlowError } from '../errors.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
