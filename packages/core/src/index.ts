@@ -117,3 +117,38 @@ export type { MemoryStoreOptions } from './store/memory-store.js';
 export { systemClock, sleep } from './time/clock.js';
 export type { Clock, TimerHandle } from './time/clock.js';
 export type { RandomSource } from './time/random.js';
+
+// schedule exports (owned by src/schedule; see src/schedule/README.md)
+export {
+  DEFAULT_DST_POLICY,
+  validateScheduleSpec,
+  nextSlot,
+  nextSlots,
+  missedSlots,
+  preview,
+  Scheduler,
+  OVERLAP_POLICIES,
+} from './schedule/index.js';
+export type {
+  CronScheduleSpec,
+  IntervalScheduleSpec,
+  ScheduleSpec,
+  NormalizedScheduleSpec,
+  DstPolicy,
+  DstGapPolicy,
+  DstRepeatPolicy,
+  Slot,
+  SlotDstNote,
+  SkippedSlot,
+  CatchupPolicy,
+  MissedSlots,
+  MissedSlotsOptions,
+  PreviewEntry,
+  OverlapPolicy,
+  ScheduleOptions,
+  ScheduleDefinition,
+  ScheduleInfo,
+  SchedulerOptions,
+  SchedulerEvents,
+} from './schedule/index.js';
+// end schedule exports
