@@ -298,6 +298,17 @@ describe('Scheduler: catch-up over 3 missed slots, restarts and two processes', 
     });
   }
 
+  it("catchup 'all' runs at most maxCatchup missed slots, the most recent ones, and skips the rest in one claim", async () => {
+    const h = harness('2025-01-01T00:00:30Z', { scheduler: { maxCatchup: 5 } });
+    await h.scheduler.register(def({ name: 'minutely', intervalMs: MINUTE, catchup: 'all', overlap: 'allow' }));
+    await h.clock.advanceTo(Date.parse('2025-01-01T00:20:30Z'));
+    await h.scheduler.start();
+    const runs = await h.runs();
+    expect(runs.map((r) => iso(r.scheduledFor ?? 0).slice(14, 16))).toEqual(['16', '17', '18', '19', '20']);
+    expect(h.skipped).toMatchObject([{ reason: 'catchup', slot: Date.parse('2025-01-01T00:01:00Z') }]);
+    expect(iso((await h.store.getSchedule('minutely'))?.nextSlot ?? 0)).toBe('2025-01-01T00:21:00.000Z');
+  });
+
   it('a restart never repeats a slot already run, even when restarted within the same minute', async () => {
     const h = harness('2025-01-01T00:00:30Z');
     const schedule = def({ name: 'quarter', cron: '*/15 * * * *', catchup: 'all', overlap: 'allow' });
