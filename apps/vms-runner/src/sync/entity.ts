@@ -1,0 +1,114 @@
+/**
+ * The shape every synced entity implements: what to query, how to map one Salesforce record
+ * (pure, validated: no database access), and how to write a mapped record (prepared statements,
+ * parent lookups, created/updated/unchanged by row hash).
+ */
+import { createHash } from 'node:crypto';
+import type { VmsDatabase } from '../db/database';
+import type { SfRecord } from '../generator/dataset';
+import type { EntityName } from './dag';
+import type { RowIssue } from './row-errors';
+
+export type { SfRecord };
+
+/** The result of mapping one record. */
+export type MapOutcome<T> =
+  | { readonly ok: true; readonly value: T; readonly warnings: readonly RowIssue[] }
+  | { readonly ok: false; readonly issue: RowIssue };
+
+/** What writing one mapped record did. */
+export type WriteOutcome =
+  | {
+      readonly status: 'created' | 'updated' | 'unchanged';
+      /** Problems with this record that did not stop the write. */
+      readonly warnings?: readonly RowIssue[];
+      /** Problems this write revealed about other records (a displaced duplicate). */
+      readonly otherIssues?: readonly { readonly salesforceId: string; readonly issue: RowIssue }[];
+    }
+  /** Deliberately not written (e.g. a student's affiliation, a duplicate pair). */
+  | { readonly status: 'skipped'; readonly reason: string; readonly issue?: RowIssue }
+  /** A parent is missing: the record waits in the pending queue. */
+  | { readonly status: 'queued'; readonly missing: string; readonly message: string };
+
+/** Writes one mapped record; runs inside the importer's transaction and savepoint. */
+export type EntityWriter<T> = (value: T, record: SfRecord) => WriteOutcome;
+
+/** One synced entity. */
+export interface EntityDefinition<T = unknown> {
+  readonly name: EntityName;
+  /** The SObject queried. */
+  readonly sobject: string;
+  /** Fields selected (Id, SystemModstamp and LastModifiedDate are added by the query builder). */
+  readonly fields: readonly string[];
+  /** The entity's SOQL condition, without `WHERE`, or null. */
+  readonly where: string | null;
+  /** The same condition in JavaScript, for sources that are not a SOQL query. */
+  matches(record: SfRecord): boolean;
+  /** A human name for row errors (`Name`, or first + last name). */
+  nameOf(record: SfRecord): string | null;
+  /** Validates and maps a record; never touches the database. */
+  map(record: SfRecord): MapOutcome<T>;
+  /** Prepares the statements of this entity's writes on `db`. */
+  prepare(db: VmsDatabase): EntityWriter<T>;
+}
+
+/** Digest of a mapped value; equal digests mean nothing to update. */
+export function rowHash(value: unknown): string {
+  return createHash('sha1').update(JSON.stringify(value)).digest('base64');
+}
+
+/** SQLite cannot bind booleans: true/false → 1/0, undefined → null. */
+export function sqlValue(value: unknown): unknown {
+  if (value === true) return 1;
+  if (value === false) return 0;
+  if (value === undefined) return null;
+  return value;
+}
+
+const quote = (column: string): string => `"${column}"`;
+
+/** Created / updated / unchanged upsert of one table row, keyed by a unique column. */
+export interface Upserter {
+  /** Upserts the row whose `key` column equals `keyValue`; returns its local id and what happened. */
+  upsert(keyValue: unknown, values: Record<string, unknown>, hash: string): { id: number | string; status: 'created' | 'updated' | 'unchanged' };
+  /** The local id of the row with that key, if any. */
+  find(keyValue: unknown): { id: number | string; row_hash: string | null } | undefined;
+}
+
+/**
+ * Builds an {@link Upserter} for `table`: rows are matched on `key`, compared by `row_hash`, and
+ * only written when new or changed.
+ */
+export function upserter(
+  db: VmsDatabase,
+  table: string,
+  key: string,
+  columns: readonly string[],
+  options: { idColumn?: string; touchUpdatedAt?: boolean } = {},
+): Upserter {
+  const idColumn = options.idColumn ?? 'id';
+  const keyIsId = key === idColumn;
+  const select = db.prepare(`SELECT ${quote(idColumn)} AS id, row_hash FROM ${table} WHERE ${quote(key)} = ?`);
+  const insertColumns = [key, ...columns, 'row_hash'];
+  const insert = db.prepare(
+    `INSERT INTO ${table} (${insertColumns.map(quote).join(', ')}) VALUES (${insertColumns.map(() => '?').join(', ')})`,
+  );
+  const sets = [...columns.map((c) => `${quote(c)} = ?`), 'row_hash = ?'];
+  if (options.touchUpdatedAt) sets.push("updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')");
+  const update = db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${quote(idColumn)} = ?`);
+  const find = (keyValue: unknown) => select.get(keyValue) as { id: number | string; row_hash: string | null } | undefined;
+  return {
+    find,
+    upsert(keyValue, values, hash) {
+      const ordered = columns.map((c) => sqlValue(values[c]));
+      const existing = find(keyValue);
+      if (!existing) {
+        const info = insert.run(keyValue, ...ordered, hash);
+        return { id: keyIsId ? (keyValue as string) : Number(info.lastInsertRowid), status: 'created' };
+      }
+      if (existing.row_hash === hash) return { id: existing.id, status: 'unchanged' };
+      update.run(...ordered, hash, existing.id);
+      return { id: existing.id, status: 'updated' };
+    },
+  };
+}

@@ -1,0 +1,496 @@
+/**
+ * The importer of one entity: consumes chunks of Salesforce records and writes them in one
+ * transaction per chunk.
+ *
+ * - Every record is validated by its mapper before any write; its writes run inside a savepoint,
+ *   so a record that still fails in the database rolls back alone: a bad row never rolls back
+ *   good rows (VMS-DOMAIN.md §6.1).
+ * - Row problems are stored in `row_errors` with a code, all of them; the result keeps the first
+ *   `maxErrorsInResult`.
+ * - A record whose parent is missing goes to `pending_imports`; {@link EntityImporter.resolvePending}
+ *   retries the queue (later runs resolve it once the parent arrived).
+ * - The watermark and the sync log's counts are written with each chunk, so a crash loses
+ *   neither (§6.2, §6.5).
+ */
+import type { VmsDatabase } from '../db/database';
+import { VmsError, VmsErrorCode, describeValue, invalidOption } from '../db/errors';
+import { transaction } from '../db/transaction';
+import type { EntityName } from './dag';
+import { entityDefinition } from './entities';
+import type { EntityDefinition, EntityWriter, SfRecord, WriteOutcome } from './entity';
+import { prepareFlags, type Flags } from './flags';
+import { RowErrorCode, classifyRowException, type RowError, type RowIssue } from './row-errors';
+import { compareCursors, cursorOf, maxCursor, type Cursor } from './soql';
+import { readWatermark } from './watermark';
+
+/** Record counts of one entity run. */
+export interface EntityCounts {
+  /** Records read from the source (each is exactly one of the next five). */
+  processed: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Not written on purpose (student affiliations, duplicates) or queued for a missing parent. */
+  skipped: number;
+  /** Rejected by validation or by the database. */
+  failed: number;
+  /** Of `skipped`: records put in the pending queue this run. */
+  queued: number;
+  /** Pending records from earlier runs written by this run's sweep (not in `processed`). */
+  resolved: number;
+  /** Records written with a warning (a value dropped or defaulted). */
+  warnings: number;
+}
+
+/** The outcome of one entity run. */
+export interface EntityResult extends EntityCounts {
+  readonly entity: EntityName;
+  readonly mode: 'full' | 'incremental';
+  /** `success`: no row errors; `partial`: some; `failed`: nothing written, or the run threw. */
+  readonly status: 'success' | 'partial' | 'failed';
+  readonly syncLogId: number;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  /** Watermark before and after the run. */
+  readonly watermarkBefore: Cursor | null;
+  readonly watermarkAfter: Cursor | null;
+  /** The first `maxErrorsInResult` row errors and warnings (all are in `row_errors`). */
+  readonly errors: readonly RowError[];
+  /** How many row errors and warnings the run stored. */
+  readonly errorCount: number;
+  /** The error that stopped the run, if one did. */
+  readonly error?: string;
+}
+
+/** Progress after one committed chunk. */
+export interface ChunkProgress {
+  readonly entity: EntityName;
+  /** Cursor of the chunk's last record: pass it as `resumeAfter` to continue after this chunk. */
+  readonly resumeAfter: Cursor | null;
+  /** Id of the chunk's last record. */
+  readonly lastId: string | null;
+  readonly counts: Readonly<EntityCounts>;
+}
+
+/** Options of {@link EntityImporter} and {@link importEntity}. */
+export interface ImportOptions {
+  /**
+   * `full` or `incremental`, as planned (recorded in the sync log).
+   * @default 'full'
+   */
+  mode?: 'full' | 'incremental';
+  /**
+   * Whether the source yields records in `(SystemModstamp, Id)` order (as the planned SOQL does).
+   * Then the watermark advances with every chunk; otherwise only when the run succeeds.
+   * @default true
+   */
+  ordered?: boolean;
+  /** The flow run id, stored with the sync log and row errors. @default null */
+  runId?: string | null;
+  /**
+   * Row errors kept in the result (all are stored).
+   * @default 100
+   */
+  maxErrorsInResult?: number;
+  /**
+   * Sweeps after which a pending record is marked `likely_sf_orphan` and no longer retried.
+   * @default 10
+   */
+  pendingMaxRetries?: number;
+  /** The clock, for stored timestamps. @default () => new Date() */
+  now?: () => Date;
+  /**
+   * Records per transaction when the source yields single records (arrays are taken as given).
+   * @default 2000
+   */
+  chunkSize?: number;
+  /** Called after each committed chunk (checkpoint and progress hook). Awaited. */
+  onChunk?: (progress: ChunkProgress) => void | Promise<void>;
+  /** Stops between chunks when aborted (the run is recorded as failed). */
+  signal?: AbortSignal;
+}
+
+const emptyCounts = (): EntityCounts => ({ processed: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, queued: 0, resolved: 0, warnings: 0 });
+
+function isRecord(value: unknown): value is SfRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Imports one entity chunk by chunk. Synchronous per chunk (call between awaits), so it can be
+ * wrapped in an engine task with a checkpoint after each chunk.
+ *
+ * @example
+ * ```ts
+ * const importer = new EntityImporter(db, 'volunteers', { mode: 'full' });
+ * for await (const chunk of pages) importer.importChunk(chunk);
+ * importer.resolvePending();
+ * const result = importer.finish();
+ * ```
+ */
+export class EntityImporter {
+  readonly entity: EntityName;
+  private readonly def: EntityDefinition<unknown>;
+  private readonly write: EntityWriter<unknown>;
+  private readonly flags: Flags;
+  private readonly counts = emptyCounts();
+  private readonly kept: RowError[] = [];
+  private errorCount = 0;
+  private readonly queuedThisRun = new Set<string>();
+  private readonly options: Required<Omit<ImportOptions, 'onChunk' | 'signal' | 'runId'>> & { runId: string | null };
+  private readonly syncLogId: number;
+  private readonly startedAt: string;
+  private readonly watermarkBefore: Cursor | null;
+  private maxSeen: Cursor | null = null;
+  private lastCursor: Cursor | null = null;
+  private lastId: string | null = null;
+  private finished = false;
+  /** Whether the entity had open pending records when the run started (else no resolve updates). */
+  private readonly hadPending: boolean;
+  private readonly stmt;
+
+  constructor(
+    private readonly db: VmsDatabase,
+    entity: EntityName,
+    options: ImportOptions = {},
+  ) {
+    this.def = entityDefinition(entity);
+    this.entity = this.def.name;
+    const maxErrorsInResult = options.maxErrorsInResult ?? 100;
+    if (!Number.isInteger(maxErrorsInResult) || maxErrorsInResult < 0) invalidOption('maxErrorsInResult', 'an integer >= 0', maxErrorsInResult);
+    const pendingMaxRetries = options.pendingMaxRetries ?? 10;
+    if (!Number.isInteger(pendingMaxRetries) || pendingMaxRetries < 1) invalidOption('pendingMaxRetries', 'an integer >= 1', pendingMaxRetries);
+    const chunkSize = options.chunkSize ?? 2000;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) invalidOption('chunkSize', 'an integer >= 1', chunkSize);
+    const mode = options.mode ?? 'full';
+    if (mode !== 'full' && mode !== 'incremental') invalidOption('mode', "'full' or 'incremental'", mode);
+    this.options = { mode, ordered: options.ordered ?? true, maxErrorsInResult, pendingMaxRetries, now: options.now ?? (() => new Date()), chunkSize, runId: options.runId ?? null };
+
+    this.write = this.def.prepare(db);
+    this.flags = prepareFlags(db);
+    this.stmt = {
+      savepoint: db.prepare('SAVEPOINT vms_row'),
+      release: db.prepare('RELEASE vms_row'),
+      rollbackTo: db.prepare('ROLLBACK TO vms_row'),
+      rowError: db.prepare(
+        'INSERT INTO row_errors (sync_log_id, run_id, sync_type, salesforce_id, record_name, code, severity, field, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      queue: db.prepare(
+        `INSERT INTO pending_imports (sync_type, salesforce_id, record, missing, first_seen_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (sync_type, salesforce_id) DO UPDATE SET record = excluded.record, missing = excluded.missing, resolved_at = NULL`,
+      ),
+      resolved: db.prepare('UPDATE pending_imports SET resolved_at = ? WHERE sync_type = ? AND salesforce_id = ? AND resolved_at IS NULL'),
+      pending: db.prepare(
+        'SELECT salesforce_id, record FROM pending_imports WHERE sync_type = ? AND resolved_at IS NULL AND retry_count < ? ORDER BY first_seen_at, salesforce_id',
+      ),
+      retried: db.prepare(
+        `UPDATE pending_imports SET retry_count = retry_count + 1, last_retry_at = ?, missing = ?,
+           error_reason = CASE WHEN retry_count + 1 >= ? THEN 'likely_sf_orphan' ELSE error_reason END
+         WHERE sync_type = ? AND salesforce_id = ?`,
+      ),
+      unusable: db.prepare('UPDATE pending_imports SET retry_count = ?, last_retry_at = ?, error_reason = ? WHERE sync_type = ? AND salesforce_id = ?'),
+      watermark: db.prepare(
+        `INSERT INTO sync_watermarks (sync_type, modstamp, last_id, recovery, updated_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sync_type) DO UPDATE SET modstamp = excluded.modstamp, last_id = excluded.last_id,
+           recovery = excluded.recovery, updated_at = excluded.updated_at, run_id = excluded.run_id`,
+      ),
+      setRecovery: db.prepare('UPDATE sync_watermarks SET recovery = ?, updated_at = ? WHERE sync_type = ?'),
+      logCounts: db.prepare(
+        `UPDATE sync_logs SET records_processed = ?, records_created = ?, records_updated = ?, records_unchanged = ?,
+           records_skipped = ?, records_failed = ?, records_queued = ?, records_resolved = ?, watermark_modstamp = ?, watermark_id = ? WHERE id = ?`,
+      ),
+    };
+
+    this.hadPending = db.prepare('SELECT 1 FROM pending_imports WHERE sync_type = ? AND resolved_at IS NULL LIMIT 1').get(this.entity) !== undefined;
+    const before = readWatermark(db, this.entity);
+    this.watermarkBefore = before ? { modstamp: before.modstamp, id: before.id } : null;
+    this.startedAt = this.options.now().toISOString();
+    this.syncLogId = Number(
+      db
+        .prepare(
+          "INSERT INTO sync_logs (sync_type, run_id, started_at, status, is_delta_sync, recovery_buffer_hours) VALUES (?, ?, ?, 'running', ?, ?)",
+        )
+        .run(this.entity, this.options.runId, this.startedAt, mode === 'incremental' ? 1 : 0, before?.recovery ? 48 : 0).lastInsertRowid,
+    );
+  }
+
+  /** Counts so far. */
+  get progress(): Readonly<EntityCounts> {
+    return { ...this.counts };
+  }
+
+  /** Cursor of the last record of the last committed chunk (resume after it). */
+  get resumeAfter(): Cursor | null {
+    return this.lastCursor;
+  }
+
+  private recordIssue(salesforceId: string | null, recordName: string | null, issue: RowIssue): void {
+    this.errorCount++;
+    this.stmt.rowError.run(this.syncLogId, this.options.runId, this.entity, salesforceId, recordName, issue.code, issue.severity, issue.field ?? null, issue.message);
+    if (this.kept.length < this.options.maxErrorsInResult) {
+      this.kept.push({ ...issue, entity: this.entity, salesforceId, recordName });
+    }
+  }
+
+  /**
+   * Maps and writes one record (inside the caller's transaction); returns what happened, or
+   * `failed`. Does not count.
+   */
+  private processOne(record: SfRecord, recordName: string | null): WriteOutcome | { status: 'failed' } {
+    const mapped = this.def.map(record);
+    if (!mapped.ok) {
+      this.recordIssue(record.Id, recordName, mapped.issue);
+      this.flags.raise(this.entity, record.Id, 'import_error', 'error', `${mapped.issue.code}: ${mapped.issue.message}`);
+      return { status: 'failed' };
+    }
+    this.stmt.savepoint.run();
+    let outcome: WriteOutcome;
+    try {
+      outcome = this.write(mapped.value, record);
+      this.stmt.release.run();
+    } catch (error) {
+      this.stmt.rollbackTo.run();
+      this.stmt.release.run();
+      const issue: RowIssue = { code: classifyRowException(error), severity: 'error', message: error instanceof Error ? error.message : String(error) };
+      this.recordIssue(record.Id, recordName, issue);
+      this.flags.raise(this.entity, record.Id, 'import_error', 'error', `${issue.code}: ${issue.message}`);
+      return { status: 'failed' };
+    }
+    const warnings = [...mapped.warnings, ...(outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged' ? (outcome.warnings ?? []) : [])];
+    for (const w of warnings) this.recordIssue(record.Id, recordName, w);
+    if (warnings.length > 0) this.counts.warnings++;
+    if (outcome.status === 'created' || outcome.status === 'updated') {
+      for (const other of outcome.otherIssues ?? []) this.recordIssue(other.salesforceId, null, other.issue);
+      this.flags.resolve(this.entity, record.Id, 'import_error');
+    } else if (outcome.status === 'skipped' && outcome.issue) {
+      this.recordIssue(record.Id, recordName, outcome.issue);
+    }
+    return outcome;
+  }
+
+  /**
+   * Imports one chunk in one transaction and returns its progress. Records the entity's filter
+   * excludes are ignored (not counted), so a whole SObject can be fed directly.
+   */
+  importChunk(records: readonly unknown[]): ChunkProgress {
+    if (this.finished) throw new VmsError(VmsErrorCode.InvalidOption, `The ${this.entity} import has finished; start a new EntityImporter`, { category: 'validation' });
+    if (!Array.isArray(records)) invalidOption('records', 'an array of Salesforce records', records);
+    const now = this.options.now().toISOString();
+    transaction(this.db, () => {
+      let chunkLast: Cursor | null = null;
+      for (const raw of records) {
+        if (!isRecord(raw)) {
+          throw new VmsError(VmsErrorCode.InvalidRecord, `Expected a Salesforce record object in the ${this.entity} source, got ${describeValue(raw)}`, { category: 'validation' });
+        }
+        if (typeof raw.Id !== 'string' || raw.Id.length === 0) {
+          this.counts.processed++;
+          this.counts.failed++;
+          this.recordIssue(null, null, { code: RowErrorCode.MissingSfId, severity: 'error', field: 'Id', message: `Record without an Id: ${describeValue(raw)}` });
+          continue;
+        }
+        if (!this.def.matches(raw)) continue;
+        this.counts.processed++;
+        const cursor = cursorOf(raw);
+        if (cursor) {
+          this.maxSeen = maxCursor(this.maxSeen, cursor);
+          chunkLast = cursor;
+        }
+        this.lastId = raw.Id;
+        const outcome = this.processOne(raw, this.def.nameOf(raw));
+        switch (outcome.status) {
+          case 'created':
+          case 'updated':
+          case 'unchanged':
+            this.counts[outcome.status]++;
+            break;
+          case 'failed':
+            this.counts.failed++;
+            break;
+          case 'skipped':
+            this.counts.skipped++;
+            break;
+          case 'queued':
+            this.counts.skipped++;
+            this.counts.queued++;
+            this.queuedThisRun.add(raw.Id);
+            this.stmt.queue.run(this.entity, raw.Id, JSON.stringify(raw), outcome.missing, now);
+            this.recordIssue(raw.Id, this.def.nameOf(raw), { code: RowErrorCode.ParentNotFound, severity: 'error', field: outcome.missing.split(':')[0], message: `${outcome.message}; queued until it arrives` });
+            break;
+        }
+        if (this.hadPending && (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged')) {
+          this.stmt.resolved.run(now, this.entity, raw.Id);
+        }
+      }
+      if (chunkLast) this.lastCursor = chunkLast;
+      if (this.options.ordered && chunkLast) this.advanceWatermark(chunkLast, now, null);
+      this.stmt.logCounts.run(
+        this.counts.processed, this.counts.created, this.counts.updated, this.counts.unchanged, this.counts.skipped,
+        this.counts.failed, this.counts.queued, this.counts.resolved, this.currentWatermark()?.modstamp ?? null, this.currentWatermark()?.id ?? null, this.syncLogId,
+      );
+    });
+    return { entity: this.entity, resumeAfter: this.lastCursor, lastId: this.lastId, counts: this.progress };
+  }
+
+  private current: Cursor | null | undefined;
+  private currentWatermark(): Cursor | null {
+    if (this.current === undefined) this.current = this.watermarkBefore;
+    return this.current;
+  }
+
+  /** Moves the stored watermark forward to `to` (never backward). */
+  private advanceWatermark(to: Cursor, now: string, recovery: boolean | null): void {
+    const current = this.currentWatermark();
+    const next = current && compareCursors(current, to) >= 0 ? current : to;
+    const rec = recovery ?? (readWatermark(this.db, this.entity)?.recovery ?? false);
+    this.stmt.watermark.run(this.entity, next.modstamp, next.id, rec ? 1 : 0, now, this.options.runId);
+    this.current = next;
+  }
+
+  /**
+   * Retries this entity's pending records from earlier runs (records queued in this run are
+   * left for the next). Returns how many were written.
+   */
+  resolvePending(): number {
+    const now = this.options.now().toISOString();
+    const rows = this.stmt.pending.all(this.entity, this.options.pendingMaxRetries) as { salesforce_id: string; record: string }[];
+    let resolved = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const batch = rows.slice(i, i + 500);
+      transaction(this.db, () => {
+        for (const row of batch) {
+          if (this.queuedThisRun.has(row.salesforce_id)) continue;
+          let record: SfRecord;
+          try {
+            record = JSON.parse(row.record) as SfRecord;
+          } catch {
+            this.stmt.unusable.run(this.options.pendingMaxRetries, now, 'unreadable_record', this.entity, row.salesforce_id);
+            continue;
+          }
+          const mapped = this.def.map(record);
+          if (!mapped.ok) {
+            this.stmt.unusable.run(this.options.pendingMaxRetries, now, mapped.issue.code, this.entity, row.salesforce_id);
+            continue;
+          }
+          this.stmt.savepoint.run();
+          let outcome: WriteOutcome;
+          try {
+            outcome = this.write(mapped.value, record);
+            this.stmt.release.run();
+          } catch (error) {
+            this.stmt.rollbackTo.run();
+            this.stmt.release.run();
+            this.stmt.unusable.run(this.options.pendingMaxRetries, now, classifyRowException(error), this.entity, row.salesforce_id);
+            continue;
+          }
+          if (outcome.status === 'queued') {
+            this.stmt.retried.run(now, outcome.missing, this.options.pendingMaxRetries, this.entity, row.salesforce_id);
+          } else {
+            this.stmt.resolved.run(now, this.entity, row.salesforce_id);
+            if (outcome.status !== 'skipped') {
+              resolved++;
+              this.flags.resolve(this.entity, row.salesforce_id, 'import_error');
+            }
+          }
+        }
+      });
+    }
+    this.counts.resolved += resolved;
+    return resolved;
+  }
+
+  /**
+   * Ends the run: writes the sync log's final status and, on success of an unordered source, the
+   * watermark; after a failure marks the watermark for recovery (48 h look-back next time).
+   */
+  finish(error?: unknown): EntityResult {
+    if (this.finished) throw new VmsError(VmsErrorCode.InvalidOption, `The ${this.entity} import has already finished`, { category: 'validation' });
+    this.finished = true;
+    const completedAt = this.options.now().toISOString();
+    const c = this.counts;
+    const written = c.created + c.updated + c.unchanged + c.resolved;
+    const hasErrors = c.failed > 0 || c.queued > 0;
+    const status: EntityResult['status'] = error !== undefined ? 'failed' : !hasErrors ? 'success' : written > 0 ? 'partial' : 'failed';
+    const message = error === undefined ? null : error instanceof Error ? error.message : String(error);
+    transaction(this.db, () => {
+      if (error === undefined) {
+        if (!this.options.ordered && this.maxSeen) this.advanceWatermark(this.maxSeen, completedAt, false);
+        else this.stmt.setRecovery.run(0, completedAt, this.entity);
+      } else {
+        this.stmt.setRecovery.run(1, completedAt, this.entity);
+      }
+      this.stmt.logCounts.run(
+        c.processed, c.created, c.updated, c.unchanged, c.skipped, c.failed, c.queued, c.resolved,
+        this.currentWatermark()?.modstamp ?? null, this.currentWatermark()?.id ?? null, this.syncLogId,
+      );
+      this.db
+        .prepare('UPDATE sync_logs SET status = ?, completed_at = ?, error_message = ?, error_details = ? WHERE id = ?')
+        .run(status, completedAt, message, JSON.stringify(this.kept), this.syncLogId);
+    });
+    return {
+      entity: this.entity,
+      mode: this.options.mode,
+      status,
+      syncLogId: this.syncLogId,
+      startedAt: this.startedAt,
+      completedAt,
+      watermarkBefore: this.watermarkBefore,
+      watermarkAfter: this.currentWatermark(),
+      errors: [...this.kept],
+      errorCount: this.errorCount,
+      ...(message !== null ? { error: message } : {}),
+      ...c,
+    };
+  }
+}
+
+/** A source of records: chunks (arrays) or single records, sync or async. */
+export type RecordSource = AsyncIterable<unknown> | Iterable<unknown>;
+
+/**
+ * Runs one entity's import over a source: chunk by chunk (awaiting `onChunk` after each commit),
+ * then the pending sweep, then the final sync log. An error from the source (or an abort)
+ * still finishes the run as `failed` (watermark kept where the last chunk left it, recovery set)
+ * and is rethrown.
+ *
+ * @example
+ * ```ts
+ * const plan = planEntityQuery(db, 'events', { mode: 'incremental' });
+ * const result = await importEntity(db, 'events', queryStream(conn, plan.soql), {
+ *   mode: plan.mode,
+ *   onChunk: (p) => ctx.checkpoint.set('events', p.resumeAfter),
+ * });
+ * ```
+ */
+export async function importEntity(db: VmsDatabase, entity: EntityName, source: RecordSource, options: ImportOptions = {}): Promise<EntityResult> {
+  if (source === null || typeof source !== 'object' || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {
+    invalidOption('source', 'an iterable or async iterable of Salesforce records', source);
+  }
+  const importer = new EntityImporter(db, entity, options);
+  const chunkSize = options.chunkSize ?? 2000;
+  let buffer: unknown[] = [];
+  const flush = async (): Promise<void> => {
+    if (buffer.length === 0) return;
+    const progress = importer.importChunk(buffer);
+    buffer = [];
+    await options.onChunk?.(progress);
+  };
+  try {
+    for await (const item of source as AsyncIterable<unknown>) {
+      options.signal?.throwIfAborted();
+      if (Array.isArray(item)) {
+        await flush();
+        buffer = item;
+        await flush();
+      } else {
+        buffer.push(item);
+        if (buffer.length >= chunkSize) await flush();
+      }
+    }
+    await flush();
+    importer.resolvePending();
+  } catch (error) {
+    importer.finish(error);
+    throw error;
+  }
+  return importer.finish();
+}
