@@ -122,3 +122,45 @@ export class RetriesExhaustedError extends FlowError {
     this.attempts = attempts;
   }
 }
+
+/** One problem found by schema validation (a zod issue, reduced to plain data). */
+export interface ValidationIssue {
+  /** Where in the input, e.g. `['rows', 3, 'email']`; empty for the root. */
+  path: (string | number)[];
+  message: string;
+  /** The zod issue code, e.g. `too_small`. */
+  code?: string;
+}
+
+/** Flow params or task input failed their zod schema; `issues` lists every problem. */
+export class InvalidParamsError extends FlowError {
+  override readonly name = 'InvalidParamsError';
+  readonly issues: readonly ValidationIssue[];
+  constructor(what: string, issues: readonly ValidationIssue[], options: FlowErrorOptions = {}) {
+    super(
+      ErrorCode.InvalidParams,
+      `Invalid ${what}:\n${issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n')}`,
+      { category: 'validation', ...options },
+    );
+    this.issues = issues;
+  }
+}
+
+/** An option given to `task`, `flow`, `createEngine` or a method was invalid; the message names it and echoes the value. */
+export class InvalidOptionError extends FlowError {
+  override readonly name = 'InvalidOptionError';
+  /** The option's name, e.g. `retries`. */
+  readonly option: string;
+  constructor(option: string, message: string, options: FlowErrorOptions = {}) {
+    super(ErrorCode.InvalidOption, message, { category: 'validation', ...options });
+    this.option = option;
+  }
+}
+
+/** A run, task run or schedule that was asked for does not exist. */
+export class NotFoundError extends FlowError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options: FlowErrorOptions = {}) {
+    super(ErrorCode.NotFound, message, options);
+  }
+}

@@ -37,8 +37,65 @@ export {
   TimeoutError,
   CancelledError,
   RetriesExhaustedError,
+  InvalidParamsError,
+  InvalidOptionError,
+  NotFoundError,
 } from './errors.js';
-export type { ErrorCategory, FlowErrorOptions } from './errors.js';
+export type { ErrorCategory, FlowErrorOptions, ValidationIssue } from './errors.js';
+
+export { task, flow } from './definitions.js';
+export type {
+  Task,
+  Flow,
+  Runnable,
+  TaskConfig,
+  FlowConfig,
+  TaskOptions,
+  FlowOptions,
+  CommonOptions,
+  TaskContext,
+  FlowContext,
+  CallOptions,
+  MapOptions,
+  RunArgs,
+  RunLogger,
+  Checkpoints,
+  InputOf,
+  OutputOf,
+  AnySchema,
+  ResolvedOptions,
+} from './definitions.js';
+
+export { createEngine, Engine } from './engine/engine.js';
+export type { StartOptions, StartArgs, RunHandle, RunStatus, TaskStatus } from './engine/engine.js';
+export type { EngineOptions } from './engine/options.js';
+export type { RateLimit, SlotUsage } from './engine/limits.js';
+export { serializeError, DEFAULT_REDACT_KEYS } from './engine/serialize.js';
+
+export {
+  exponentialBackoff,
+  nextRetryDelay,
+  baseRetryDelay,
+  retryDelayCap,
+  resolveRetryPolicy,
+  decideRetry,
+} from './retry/policy.js';
+export type { ExponentialBackoff, RetryDelay, RetryJitter, RetryOptions, RetryPolicy, RetryDecision } from './retry/policy.js';
+export { classifyError, resolveClassification } from './retry/classify.js';
+export type { ErrorClassification, ClassifyErrorHook } from './retry/classify.js';
+
+export {
+  TELEMETRY_PREFIX,
+  SpanName,
+  SpanAttribute,
+  SpanEventName,
+  withSpan,
+  markSpanError,
+} from './telemetry/tracing.js';
+export type { WithSpanOptions } from './telemetry/tracing.js';
+export { MetricName } from './telemetry/metrics.js';
+export { shutdownTelemetry } from './telemetry/shutdown.js';
+export type { TelemetryShutdownTarget, ShutdownTelemetryOptions, ShutdownTelemetryResult } from './telemetry/shutdown.js';
 
 export {
   RunState,

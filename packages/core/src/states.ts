@@ -27,7 +27,11 @@ export type RunState = (typeof RunState)[keyof typeof RunState];
 /** All states, in lifecycle order. */
 export const RUN_STATES: readonly RunState[] = Object.values(RunState);
 
-/** States a run never leaves (a crashed run may still be resumed, so `Crashed` is not here). */
+/**
+ * States a run never leaves (a crashed run may still be resumed, so `Crashed` is not here). The
+ * one exception: a *task* run that is `Failed` or `Cancelled` re-enters `Retrying` when its flow
+ * run retries; flow runs never leave these states.
+ */
 export const FINAL_STATES: ReadonlySet<RunState> = new Set<RunState>([
   RunState.Completed,
   RunState.Failed,
@@ -58,8 +62,9 @@ export const TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   Retrying: ['Running', 'Failed', 'Cancelled', 'Crashed'],
   Crashed: ['Pending', 'Running', 'Failed', 'Cancelled'],
   Completed: [],
-  Failed: [],
-  Cancelled: [],
+  // A task run that failed or was cancelled re-enters `Retrying` only when its flow run retries.
+  Failed: ['Retrying'],
+  Cancelled: ['Retrying'],
   Skipped: [],
 };
 

@@ -1,0 +1,1256 @@
+/**
+ * The engine: starts flow runs, runs their tasks under retry, timeout, cancellation and limit
+ * rules, stores every state transition (batched), emits typed events, calls hooks, and records
+ * spans and metrics. See ARCHITECTURE.md beside this file for the life of a run.
+ */
+import { randomUUID } from 'node:crypto';
+import { context as otelContext, metrics as otelMetrics, trace, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { EventEmitter } from 'eventemitter3';
+import type { CallOptions, Flow, FlowContext, MapOptions, RunArgs, RunLogger, Runnable, Task, TaskContext } from '../definitions.js';
+import { CancelledError, FlowError, InvalidParamsError, NotFoundError, RetriesExhaustedError, TimeoutError, type ValidationIssue } from '../errors.js';
+import type { EngineErrorEvent, EngineEvents, EngineHooks, FlowStateEvent, TaskStateEvent } from '../events.js';
+import { resolveClassification } from '../retry/classify.js';
+import { decideRetry, type RetryPolicy } from '../retry/policy.js';
+import { ENDED_STATES, FINAL_STATES, RunState } from '../states.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { FlowRunRecord, Json, LogLevel, Progress, SerializedError, Store, StoreOp, TaskRunRecord, WaitReason } from '../store/types.js';
+import { EngineMetrics } from '../telemetry/metrics.js';
+import { SpanAttribute, SpanEventName, SpanName, markSpanError } from '../telemetry/tracing.js';
+import { sleep, systemClock, type Clock, type TimerHandle } from '../time/clock.js';
+import { checkInteger, invalid } from '../validate.js';
+import { Limits, type SlotUsage } from './limits.js';
+import { levelEnabled, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { redact, serializeError, toJson } from './serialize.js';
+import { WriteBatcher } from './write-batcher.js';
+
+const noop = (): void => undefined;
+const VERSION = '0.1.0';
+
+/** Options of `engine.start`. */
+export interface StartOptions {
+  /** A key already used for this flow returns the existing run instead of starting another. @default none */
+  idempotencyKey?: string;
+  /** Aborting it cancels the run (never retried). @default none */
+  signal?: AbortSignal;
+  /** Work queue (overrides the flow's). @default the flow's `queue` */
+  queue?: string;
+  /** Tags stored on the run. @default the flow's tags */
+  tags?: string[];
+  /** Priority stored on the run. @default 0 */
+  priority?: number;
+}
+
+/** A started run. */
+export interface RunHandle<O> {
+  readonly runId: string;
+  /** False when an idempotency key matched an existing run. */
+  readonly created: boolean;
+  /**
+   * Resolves with the flow's result; rejects with its final error (`CancelledError` when
+   * cancelled). Not calling it is safe: a failed run never becomes an unhandled rejection.
+   */
+  result(): Promise<O>;
+}
+
+/** A task run as `engine.status` reports it. */
+export interface TaskStatus {
+  taskRunId: string;
+  taskKey: string;
+  taskName: string;
+  state: RunState | null;
+  attempt: number;
+  waitingFor: WaitReason | null;
+}
+
+/** What `engine.status` returns: the run's state and what it waits for. */
+export interface RunStatus {
+  runId: string;
+  flowName: string;
+  state: RunState;
+  attempt: number;
+  /** True when this engine is executing the run. */
+  local: boolean;
+  /** Everything the run waits for right now (empty when it is running unblocked or ended). */
+  waitingFor: WaitReason[];
+  /** Active task calls (local runs only). */
+  tasks: TaskStatus[];
+  /** One line per reason, for people: "task fetch#3 waits for a `tag:salesforce` slot (2/2 in use, held by …)". */
+  description: string[];
+}
+
+interface CallState {
+  taskRunId: string;
+  taskKey: string;
+  taskName: string;
+  state: RunState | null;
+  attempt: number;
+  waitingFor: WaitReason | null;
+  span: Span | undefined;
+  lastSpanContext: SpanContext | undefined;
+  checkpoints: Map<string, Json>;
+  childRunId: string | null;
+}
+
+class AttemptScope {
+  readonly controller = new AbortController();
+  readonly inflight = new Set<Promise<unknown>>();
+  readonly counters = new Map<string, number>();
+  readonly keys = new Set<string>();
+  mapCount = 0;
+  private readonly onParentAbort: () => void;
+
+  constructor(private readonly parent: AbortSignal) {
+    this.onParentAbort = () => this.controller.abort(parent.reason);
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  track<T>(promise: Promise<T>): Promise<T> {
+    const settled = promise.then(noop, noop);
+    this.inflight.add(settled);
+    void settled.then(() => this.inflight.delete(settled));
+    return promise;
+  }
+
+  async settle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  dispose(): void {
+    this.parent.removeEventListener('abort', this.onParentAbort);
+  }
+}
+
+class RunExecution {
+  readonly controller = new AbortController();
+  state: RunState = RunState.Pending;
+  attempt = 1;
+  waitingFor: WaitReason | null = null;
+  readonly calls = new Map<string, CallState>();
+  readonly children = new Set<RunExecution>();
+  priorTasks: Map<string, TaskRunRecord> | undefined;
+  span: Span | undefined;
+  spanContext: Context;
+  promise!: Promise<unknown>;
+  startedAt: number | undefined;
+  private readonly unlink: () => void;
+
+  constructor(
+    readonly id: string,
+    readonly flow: Flow<unknown, unknown>,
+    readonly params: unknown,
+    readonly idempotencyKey: string | null,
+    readonly queue: string,
+    readonly parent: RunExecution | undefined,
+    parentContext: Context,
+    linkedSignal: AbortSignal | undefined,
+    cancelReason: (signal: AbortSignal) => unknown,
+  ) {
+    this.spanContext = parentContext;
+    if (linkedSignal) {
+      const onAbort = (): void => this.controller.abort(cancelReason(linkedSignal));
+      if (linkedSignal.aborted) onAbort();
+      else linkedSignal.addEventListener('abort', onAbort, { once: true });
+      this.unlink = () => linkedSignal.removeEventListener('abort', onAbort);
+    } else {
+      this.unlink = noop;
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    this.unlink();
+  }
+}
+
+type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(noop);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function zodIssues(error: unknown): ValidationIssue[] {
+  const issues = (error as { issues?: { path?: PropertyKey[]; message?: string; code?: string }[] }).issues ?? [];
+  return issues.map((i) => ({
+    path: (i.path ?? []).map((p) => (typeof p === 'number' ? p : String(p))),
+    message: i.message ?? 'invalid',
+    ...(i.code ? { code: i.code } : {}),
+  }));
+}
+
+function cancelledError(signal: AbortSignal, runId: string): CancelledError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof CancelledError) return reason;
+  return new CancelledError(`Run \`${runId}\` was cancelled`, { cause: reason, runId });
+}
+
+function describeWait(who: string, w: WaitReason): string {
+  switch (w.kind) {
+    case 'concurrency':
+      return `${who} waits for a \`${w.scope}:${w.key}\` slot (${w.inUse}/${w.limit} in use${w.holders.length ? `, held by ${w.holders.join(', ')}` : ''})`;
+    case 'rate_limit':
+      return `${who} waits for the \`${w.key}\` rate limit (${w.limit} starts per ${w.intervalMs} ms)`;
+    case 'queue':
+      return `${who} is queued in \`${w.queue}\` at position ${w.position}`;
+    case 'retry':
+      return `${who} waits to retry (attempt ${w.attempt}) at ${new Date(w.retryAt).toISOString()}`;
+    case 'schedule':
+      return `${who} is scheduled for ${new Date(w.runAt).toISOString()}`;
+    case 'tasks':
+      return `${who} waits for running tasks: ${w.taskKeys.join(', ')}`;
+    case 'child_run':
+      return `${who} waits for sub-flow run ${w.runId}`;
+  }
+}
+
+/**
+ * The execution engine. Create it with {@link createEngine}.
+ */
+export class Engine {
+  /** This engine's id (lease owner). */
+  readonly id: string;
+  readonly store: Store;
+  readonly clock: Clock;
+  private readonly options: ResolvedEngineOptions;
+  private readonly emitter = new EventEmitter<EngineEvents>();
+  private readonly batcher: WriteBatcher;
+  private readonly limits: Limits;
+  private readonly tracer: Tracer;
+  private readonly metrics: EngineMetrics;
+  private readonly execs = new Map<string, RunExecution>();
+  private readonly pendingHooks = new Set<Promise<unknown>>();
+  private heartbeat: TimerHandle | undefined;
+  private stopping = false;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = resolveEngineOptions(options);
+    this.id = this.options.id;
+    this.store = options.store ?? new MemoryStore();
+    this.clock = options.clock ?? systemClock;
+    this.tracer = options.tracer ?? trace.getTracer('@vms/flow-core', VERSION);
+    this.metrics = new EngineMetrics(options.meter ?? otelMetrics.getMeter('@vms/flow-core', VERSION));
+    this.batcher = new WriteBatcher(this.store, (error) => this.reportError(error, 'store:batch'));
+    this.limits = new Limits(this.options, this.clock, this.metrics);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /** Subscribes to an event. */
+  on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
+    this.emitter.on(event, listener as never);
+    return this;
+  }
+
+  /** Subscribes to one occurrence of an event. */
+  once<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
+    this.emitter.once(event, listener as never);
+    return this;
+  }
+
+  /** Unsubscribes. */
+  off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
+    this.emitter.off(event, listener as never);
+    return this;
+  }
+
+  private emit<E extends keyof EngineEvents>(event: E, ...args: EngineEvents[E]): void {
+    try {
+      (this.emitter.emit as (e: E, ...a: EngineEvents[E]) => boolean)(event, ...args);
+    } catch (error) {
+      if (event !== 'engine:error') this.reportError(error, `listener:${event}`);
+    }
+  }
+
+  private reportError(error: unknown, source: string, runId?: string): void {
+    const event: EngineErrorEvent = { error, source, ...(runId ? { runId } : {}) };
+    this.emit('engine:error', event);
+  }
+
+  private callHooks<K extends keyof EngineHooks>(name: K, event: Parameters<NonNullable<EngineHooks[K]>>[0], runId?: string): void {
+    for (const hooks of this.options.hooks) {
+      const fn = hooks[name] as ((e: typeof event) => unknown) | undefined;
+      if (!fn) continue;
+      try {
+        const result = fn.call(hooks, event);
+        if (result && typeof (result as Promise<unknown>).then === 'function') {
+          const p = Promise.resolve(result).catch((error: unknown) => this.reportError(error, `hook:${name}`, runId));
+          this.pendingHooks.add(p);
+          void p.finally(() => this.pendingHooks.delete(p));
+        }
+      } catch (error) {
+        this.reportError(error, `hook:${name}`, runId);
+      }
+    }
+  }
+
+  private write(op: StoreOp): Promise<unknown> {
+    return this.batcher.write(op);
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  /**
+   * Validates params, stores a `Pending` run and starts it. Rejects with
+   * {@link InvalidParamsError} (listing the zod issues) before anything runs or is stored.
+   */
+  async start<P, O>(flowDef: Flow<P, O>, ...args: StartArgs<P>): Promise<RunHandle<O>> {
+    const [params, options = {}] = args as [unknown, StartOptions | undefined];
+    if (this.stopping) throw new FlowError('ENGINE_STOPPED', 'The engine is stopping; it starts no new runs');
+    const def = flowDef as Flow<unknown, unknown>;
+    if (typeof def !== 'object' || def === null || def.kind !== 'flow') invalid('flow', 'a flow(...) definition', flowDef);
+    if (options.priority !== undefined) checkInteger('priority', options.priority, Number.MIN_SAFE_INTEGER);
+    const parsed = await this.parse(def.params, params, `params of flow \`${def.name}\``);
+    const now = this.clock.now();
+    const id = randomUUID();
+    const queue = options.queue ?? def.options.queue;
+    const { run, created } = await this.store.createRun({
+      id,
+      flowName: def.name,
+      params: redact(params, this.options.redactKeys, `params of flow \`${def.name}\``),
+      state: 'Pending',
+      idempotencyKey: options.idempotencyKey ?? null,
+      queue,
+      priority: options.priority ?? 0,
+      tags: options.tags ?? [...def.options.tags],
+      leaseOwner: this.id,
+      leaseExpiresAt: now + this.options.leaseMs,
+      now,
+      reason: 'started',
+    });
+    if (!created) return this.handleFor(run) as RunHandle<O>;
+    const exec = new RunExecution(
+      id,
+      def,
+      parsed,
+      options.idempotencyKey ?? null,
+      queue,
+      undefined,
+      otelContext.active(),
+      options.signal,
+      (signal) => new CancelledError(`Run \`${id}\` was cancelled by the caller's signal`, { cause: signal.reason, runId: id }),
+    );
+    this.launch(exec, run);
+    return { runId: id, created: true, result: () => exec.promise as Promise<O> };
+  }
+
+  /** Starts a run and resolves with its result (rejects with its final error). */
+  async run<P, O>(flowDef: Flow<P, O>, ...args: StartArgs<P>): Promise<O> {
+    const handle = await this.start(flowDef, ...args);
+    return handle.result();
+  }
+
+  /**
+   * Cancels a run: running tasks see `signal.aborted`, queued tasks never start, backoff waits
+   * end at once; the run ends `Cancelled`. A run that is still `Scheduled` in the store is
+   * cancelled there. Resolves false when the run had already ended.
+   */
+  async cancel(runId: string, reason?: string): Promise<boolean> {
+    const exec = this.execs.get(runId);
+    if (exec) {
+      if (ENDED_STATES.has(exec.state) || exec.signal.aborted) return false;
+      exec.controller.abort(new CancelledError(reason ?? `Run \`${runId}\` was cancelled`, { runId }));
+      return true;
+    }
+    const run = await this.store.getRun(runId);
+    if (!run) throw new NotFoundError(`No run \`${runId}\``, { runId });
+    if (run.state !== 'Scheduled' && run.state !== 'Late') return false;
+    const at = this.clock.now();
+    const res = await this.store.transitionRun({
+      runId,
+      from: ['Scheduled', 'Late'],
+      to: 'Cancelled',
+      at,
+      reason: reason ?? 'cancelled',
+      patch: { endedAt: at },
+    });
+    if (!res.ok) return false;
+    this.emit('flow:state', {
+      runId,
+      flowName: run.flowName,
+      parentRunId: run.parentRunId,
+      from: run.state,
+      to: 'Cancelled',
+      attempt: run.attempt,
+      at,
+      reason: reason ?? 'cancelled',
+    });
+    return true;
+  }
+
+  /** The run's state and what it waits for ("why is my run not running?"). */
+  async status(runId: string): Promise<RunStatus> {
+    const exec = this.execs.get(runId);
+    if (exec) return this.localStatus(exec);
+    const run = await this.store.getRun(runId);
+    if (!run) throw new NotFoundError(`No run \`${runId}\``, { runId });
+    const waitingFor: WaitReason[] = [];
+    const now = this.clock.now();
+    if (run.state === 'Scheduled') {
+      if (run.runAt > now) waitingFor.push({ kind: 'schedule', runAt: run.runAt });
+      else {
+        const position = await this.store.queuePosition(runId, now);
+        if (position !== undefined) waitingFor.push({ kind: 'queue', queue: run.queue, position });
+      }
+    } else if (run.waitingFor && !ENDED_STATES.has(run.state)) {
+      waitingFor.push(run.waitingFor);
+    }
+    return {
+      runId,
+      flowName: run.flowName,
+      state: run.state,
+      attempt: run.attempt,
+      local: false,
+      waitingFor,
+      tasks: [],
+      description: waitingFor.map((w) => describeWait(`run ${runId}`, w)),
+    };
+  }
+
+  /** Slots in use right now (engine, per queue, per tag, rate windows). */
+  slotsInUse(): SlotUsage & { total: number } {
+    return { ...this.limits.usage(), total: this.limits.inUse() };
+  }
+
+  /** Ids of runs this engine is executing. */
+  activeRuns(): string[] {
+    return [...this.execs.keys()];
+  }
+
+  /**
+   * Stops the engine: no new runs; active runs are cancelled (or, with `drain`, awaited); store
+   * writes are flushed; every timer is cleared. Leaves no timers or handles behind.
+   */
+  async stop(options: { drain?: boolean } = {}): Promise<void> {
+    this.stopping = true;
+    const top = [...this.execs.values()].filter((e) => !e.parent);
+    if (!options.drain) {
+      for (const exec of top) {
+        if (!exec.signal.aborted) exec.controller.abort(new CancelledError('The engine stopped', { runId: exec.id }));
+      }
+    }
+    await Promise.allSettled(top.map((e) => e.promise));
+    await this.batcher.flush();
+    await Promise.allSettled([...this.pendingHooks]);
+    this.stopHeartbeat();
+    this.limits.dispose();
+  }
+
+  // ------------------------------------------------------------------ internals: runs
+
+  private async parse(schema: Flow<unknown, unknown>['params'], value: unknown, what: string): Promise<unknown> {
+    if (!schema) return value;
+    const result = await schema.safeParseAsync(value);
+    if (!result.success) throw new InvalidParamsError(what, zodIssues(result.error));
+    return result.data;
+  }
+
+  private handleFor(run: FlowRunRecord): RunHandle<unknown> {
+    const exec = this.execs.get(run.id);
+    const promise = exec ? exec.promise : this.waitForEnd(run);
+    promise.catch(noop);
+    return { runId: run.id, created: false, result: () => promise };
+  }
+
+  private async waitForEnd(run: FlowRunRecord): Promise<unknown> {
+    let current: FlowRunRecord | undefined = run;
+    if (!FINAL_STATES.has(run.state)) {
+      await new Promise<void>((resolve) => {
+        const listener = (e: FlowStateEvent): void => {
+          if (e.runId === run.id && FINAL_STATES.has(e.to)) {
+            this.off('flow:state', listener);
+            resolve();
+          }
+        };
+        this.on('flow:state', listener);
+      });
+      await this.batcher.flush();
+      current = await this.store.getRun(run.id);
+    }
+    if (!current) throw new NotFoundError(`No run \`${run.id}\``, { runId: run.id });
+    if (current.state === 'Completed') return current.result;
+    const e = current.error;
+    throw new FlowError(e?.code ?? 'UNKNOWN', e?.message ?? `Run \`${run.id}\` ended ${current.state}`, {
+      runId: run.id,
+      ...(e?.category ? { category: e.category } : {}),
+    });
+  }
+
+  private launch(exec: RunExecution, run: Pick<FlowRunRecord, 'parentRunId'>): void {
+    this.execs.set(exec.id, exec);
+    this.ensureHeartbeat();
+    this.emitFlowState(exec, null, 'Pending', 'started', undefined, run.parentRunId);
+    exec.promise = this.executeRun(exec).finally(() => {
+      this.execs.delete(exec.id);
+      exec.dispose();
+      if (this.execs.size === 0) this.stopHeartbeat();
+    });
+    exec.promise.catch(noop);
+  }
+
+  private ensureHeartbeat(): void {
+    if (this.heartbeat !== undefined || this.execs.size === 0) return;
+    this.heartbeat = this.clock.setTimeout(() => {
+      this.heartbeat = undefined;
+      const now = this.clock.now();
+      for (const exec of this.execs.values()) {
+        this.store
+          .extendLease({ runId: exec.id, owner: this.id, leaseMs: this.options.leaseMs, now })
+          .catch((error: unknown) => this.reportError(error, 'store:heartbeat', exec.id));
+      }
+      this.ensureHeartbeat();
+    }, Math.floor(this.options.leaseMs / 3));
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== undefined) this.clock.clearTimeout(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private emitFlowState(
+    exec: RunExecution,
+    from: RunState | null,
+    to: RunState,
+    reason: string | null,
+    error: SerializedError | undefined,
+    parentRunId: string | null = exec.parent?.id ?? null,
+  ): FlowStateEvent {
+    const event: FlowStateEvent = {
+      runId: exec.id,
+      flowName: exec.flow.name,
+      parentRunId,
+      from,
+      to,
+      attempt: exec.attempt,
+      at: this.clock.now(),
+      reason,
+      ...(error ? { error } : {}),
+    };
+    exec.span?.addEvent(SpanEventName.State, {
+      [SpanAttribute.StateFrom]: from ?? '',
+      [SpanAttribute.StateTo]: to,
+      [SpanAttribute.StateReason]: reason ?? '',
+      [SpanAttribute.Attempt]: exec.attempt,
+    });
+    this.emit('flow:state', event);
+    this.callHooks('onFlowRunStateChange', event, exec.id);
+    if (error && (to === 'Failed' || to === 'Crashed')) this.callHooks('onRunError', { ...event, error }, exec.id);
+    return event;
+  }
+
+  private transitionFlow(
+    exec: RunExecution,
+    to: RunState,
+    options: { reason?: string | null; patch?: Record<string, unknown>; error?: SerializedError } = {},
+  ): Promise<unknown> {
+    const from = exec.state;
+    exec.state = to;
+    const at = this.clock.now();
+    const written = this.write({
+      type: 'transitionRun',
+      transition: { runId: exec.id, to, at, reason: options.reason ?? null, patch: { ...options.patch, ...(options.error ? { error: options.error } : {}) } },
+    });
+    this.emitFlowState(exec, from, to, options.reason ?? null, options.error);
+    return written;
+  }
+
+  private async executeRun(exec: RunExecution): Promise<unknown> {
+    const flowDef = exec.flow;
+    const span = this.tracer.startSpan(
+      SpanName.FlowRun,
+      {
+        attributes: {
+          [SpanAttribute.FlowName]: flowDef.name,
+          [SpanAttribute.RunId]: exec.id,
+          [SpanAttribute.Queue]: exec.queue,
+          ...(exec.parent ? { [SpanAttribute.ParentRunId]: exec.parent.id } : {}),
+        },
+      },
+      exec.spanContext,
+    );
+    exec.span = span;
+    exec.spanContext = trace.setSpan(exec.spanContext, span);
+    let release: (() => void) | undefined;
+    let finalState: RunState = 'Failed';
+    try {
+      if (!exec.parent) {
+        release = await this.limits.acquireQueue(exec.id, exec.queue, exec.signal, (w) => (exec.waitingFor = w));
+      }
+      const policy = flowDef.options.retry;
+      const errors: unknown[] = [];
+      let previousDelay: number | undefined;
+      for (let attempt = exec.attempt; ; attempt++) {
+        exec.attempt = attempt;
+        exec.waitingFor = null;
+        span.setAttribute(SpanAttribute.Attempt, attempt);
+        const now = this.clock.now();
+        if (exec.startedAt === undefined) exec.startedAt = now;
+        if (attempt > 1) exec.priorTasks = await this.loadTasks(exec.id);
+        void this.transitionFlow(exec, 'Running', {
+          reason: attempt > 1 ? `attempt ${attempt}` : 'running',
+          patch: { attempt, waitingFor: null, ...(attempt === 1 ? { startedAt: now } : {}) },
+        });
+        try {
+          const value = await this.runFlowAttempt(exec, attempt);
+          const result = toJson(value, `the result of flow \`${flowDef.name}\``);
+          const endedAt = this.clock.now();
+          await this.transitionFlow(exec, 'Completed', {
+            reason: 'completed',
+            patch: { result, endedAt, error: null, leaseOwner: null, leaseExpiresAt: null },
+          });
+          finalState = 'Completed';
+          return value;
+        } catch (error) {
+          errors.push(error);
+          const cancelled = exec.signal.aborted;
+          const classification = resolveClassification(error, this.options.classifyError);
+          const decision = decideRetry(policy, error, errors.length, classification, this.options.random, {
+            cancelled,
+            ...(previousDelay === undefined ? {} : { previousDelayMs: previousDelay }),
+          });
+          if (!decision.retry) throw this.finalError(error, errors, decision.reason, `Flow \`${flowDef.name}\``, exec.id);
+          const retryAt = this.clock.now() + decision.delayMs;
+          const serialized = serializeError(error, classification);
+          exec.waitingFor = { kind: 'retry', attempt: attempt + 1, retryAt };
+          void this.transitionFlow(exec, 'Retrying', {
+            reason: `attempt ${attempt} failed: ${serialized.message}`,
+            patch: { waitingFor: exec.waitingFor },
+            error: serialized,
+          });
+          this.emitRetry('flow:retry', { runId: exec.id, flowName: flowDef.name, attempt, delayMs: decision.delayMs, retryAt, error: serialized }, span);
+          await sleep(this.clock, decision.delayMs, exec.signal);
+          previousDelay = decision.delayMs;
+        }
+      }
+    } catch (thrown) {
+      const cancelled = exec.signal.aborted;
+      const error = cancelled ? cancelledError(exec.signal, exec.id) : thrown;
+      finalState = cancelled ? 'Cancelled' : 'Failed';
+      const classification = resolveClassification(error, this.options.classifyError);
+      if (!cancelled) markSpanError(span, error);
+      await this.transitionFlow(exec, finalState, {
+        reason: cancelled ? 'cancelled' : 'failed',
+        patch: { endedAt: this.clock.now(), waitingFor: null, leaseOwner: null, leaseExpiresAt: null },
+        error: serializeError(error, classification),
+      }).catch(noop);
+      throw error;
+    } finally {
+      release?.();
+      exec.waitingFor = null;
+      span.setAttribute(SpanAttribute.State, finalState);
+      span.end();
+      const attrs = { [SpanAttribute.FlowName]: flowDef.name, [SpanAttribute.State]: finalState };
+      this.metrics.runs.add(1, attrs);
+      this.metrics.runDuration.record(this.clock.now() - (exec.startedAt ?? this.clock.now()), attrs);
+    }
+  }
+
+  private async loadTasks(runId: string): Promise<Map<string, TaskRunRecord>> {
+    await this.batcher.flush();
+    const tasks = await this.store.getTaskRunsByRun(runId);
+    return new Map(tasks.map((t) => [t.taskKey, t]));
+  }
+
+  private finalError(error: unknown, errors: unknown[], reason: string, what: string, runId: string, taskName?: string): unknown {
+    if (reason === 'exhausted' && errors.length > 1) {
+      const last = errors.at(-1);
+      const message = last instanceof Error ? last.message : String(last);
+      return new RetriesExhaustedError(`${what} failed after ${errors.length} attempts: ${message}`, [...errors], {
+        runId,
+        ...(taskName ? { taskName } : {}),
+        ...(last instanceof FlowError && last.category ? { category: last.category } : {}),
+      });
+    }
+    return error;
+  }
+
+  private emitRetry(event: 'flow:retry' | 'task:retry', payload: EngineEvents['task:retry'][0], span: Span | undefined): void {
+    span?.addEvent(SpanEventName.Retry, {
+      [SpanAttribute.Attempt]: payload.attempt,
+      [SpanAttribute.RetryDelayMs]: payload.delayMs,
+      ...(payload.taskKey ? { [SpanAttribute.TaskKey]: payload.taskKey } : {}),
+    });
+    this.emit(event, payload);
+    this.callHooks('onRetry', payload, payload.runId);
+  }
+
+  private async runFlowAttempt(exec: RunExecution, attempt: number): Promise<unknown> {
+    const scope = new AttemptScope(exec.signal);
+    const timeout = exec.flow.options.timeout;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : this.clock.setTimeout(
+            () =>
+              scope.controller.abort(
+                new TimeoutError(`Flow \`${exec.flow.name}\` attempt ${attempt} timed out after ${timeout} ms`, timeout, { runId: exec.id }),
+              ),
+            timeout,
+          );
+    const ctx = this.flowContext(exec, scope, attempt);
+    try {
+      const body = otelContext.with(exec.spanContext, () => (async () => exec.flow.run(ctx, exec.params as never))());
+      const value = await raceAbort(body, scope.signal);
+      await scope.settle();
+      return value;
+    } catch (error) {
+      const reason: unknown = scope.signal.aborted ? scope.signal.reason : undefined;
+      if (!scope.signal.aborted) {
+        scope.controller.abort(new CancelledError(`Flow \`${exec.flow.name}\` attempt ${attempt} ended`, { runId: exec.id }));
+      }
+      await scope.settle();
+      throw reason instanceof TimeoutError ? reason : error;
+    } finally {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+      scope.dispose();
+    }
+  }
+
+  // ------------------------------------------------------------------ internals: contexts
+
+  private logger(exec: RunExecution, call: CallState | undefined): RunLogger {
+    const log = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+      if (!levelEnabled(level, this.options.logLevel)) return;
+      let json: Json = null;
+      if (fields !== undefined) {
+        try {
+          json = redact(fields, this.options.redactKeys, 'log fields');
+        } catch {
+          json = { unserialisable: String(fields) };
+        }
+      }
+      const at = this.clock.now();
+      const f = json as Record<string, Json> | null;
+      void this.write({ type: 'appendLogs', logs: [{ runId: exec.id, taskRunId: call?.taskRunId ?? null, level, message: String(message), fields: f, at }] });
+      const event = {
+        runId: exec.id,
+        flowName: exec.flow.name,
+        taskRunId: call?.taskRunId ?? null,
+        taskName: call?.taskName ?? null,
+        level,
+        message: String(message),
+        fields: f,
+        at,
+      };
+      this.emit('log', event);
+      this.callHooks('onLog', event, exec.id);
+    };
+    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  }
+
+  private flowContext(exec: RunExecution, scope: AttemptScope, attempt: number): FlowContext {
+    const engine = this;
+    const log = this.logger(exec, undefined);
+    const forEach = async <I, O>(
+      t: Task<I, O>,
+      inputs: Iterable<I> | AsyncIterable<I>,
+      options: MapOptions = {},
+      onResult?: (result: O, index: number) => void,
+    ): Promise<{ count: number }> => {
+      if (typeof t !== 'object' || t === null || t.kind !== 'task') invalid('task', 'a task(...) definition', t);
+      const concurrency = checkInteger('concurrency', options.concurrency ?? 16, 1);
+      const mapIndex = ++scope.mapCount;
+      const iterator =
+        Symbol.asyncIterator in inputs
+          ? (inputs as AsyncIterable<I>)[Symbol.asyncIterator]()
+          : (inputs as Iterable<I>)[Symbol.iterator]();
+      let next = 0;
+      let failure: { error: unknown } | undefined;
+      let done = false;
+      const worker = async (): Promise<void> => {
+        while (!failure && !done) {
+          let item: IteratorResult<I>;
+          try {
+            item = await iterator.next();
+          } catch (error) {
+            failure ??= { error };
+            return;
+          }
+          if (item.done) {
+            done = true;
+            return;
+          }
+          const index = next++;
+          try {
+            const result = await engine.callTask(exec, scope, t as Task<unknown, unknown>, item.value, `${t.name}:map${mapIndex}#${index + 1}`);
+            onResult?.(result as O, index);
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      if (failure) {
+        await (iterator as { return?: () => unknown }).return?.();
+        throw failure.error;
+      }
+      return { count: next };
+    };
+    return {
+      signal: scope.signal,
+      log,
+      runId: exec.id,
+      flowName: exec.flow.name,
+      attempt,
+      idempotencyKey: exec.idempotencyKey ?? exec.id,
+      run<I, O>(target: Runnable<I, O>, ...args: RunArgs<I>): Promise<O> {
+        const [input, options] = args as [unknown, CallOptions | undefined];
+        if (typeof target !== 'object' || target === null || (target.kind !== 'task' && target.kind !== 'flow')) {
+          return Promise.reject(invalid('target', 'a task(...) or flow(...) definition', target));
+        }
+        const key = options?.key ?? `${target.name}#${(scope.counters.get(target.name) ?? 0) + 1}`;
+        if (options?.key === undefined) scope.counters.set(target.name, (scope.counters.get(target.name) ?? 0) + 1);
+        const p =
+          target.kind === 'task'
+            ? engine.callTask(exec, scope, target as Task<unknown, unknown>, input, key)
+            : engine.callFlow(exec, scope, target as Flow<unknown, unknown>, input, key);
+        return p as Promise<O>;
+      },
+      async map<I, O>(t: Task<I, O>, inputs: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<O[]> {
+        const results: O[] = [];
+        await forEach(t, inputs, options, (r, i) => (results[i] = r));
+        return results;
+      },
+      forEach: (t, inputs, options) => forEach(t, inputs, options, options?.onResult),
+    };
+  }
+
+  // ------------------------------------------------------------------ internals: task calls
+
+  private emitTaskState(exec: RunExecution, call: CallState, from: RunState | null, to: RunState, reason: string | null, error?: SerializedError): void {
+    const event: TaskStateEvent = {
+      runId: exec.id,
+      flowName: exec.flow.name,
+      taskRunId: call.taskRunId,
+      taskKey: call.taskKey,
+      taskName: call.taskName,
+      from,
+      to,
+      attempt: call.attempt,
+      at: this.clock.now(),
+      reason,
+      ...(error ? { error } : {}),
+    };
+    (call.span ?? exec.span)?.addEvent(SpanEventName.State, {
+      [SpanAttribute.StateFrom]: from ?? '',
+      [SpanAttribute.StateTo]: to,
+      [SpanAttribute.StateReason]: reason ?? '',
+      [SpanAttribute.TaskKey]: call.taskKey,
+      [SpanAttribute.Attempt]: call.attempt,
+    });
+    this.emit('task:state', event);
+    this.callHooks('onTaskRunStateChange', event, exec.id);
+  }
+
+  private transitionTask(
+    exec: RunExecution,
+    call: CallState,
+    to: RunState,
+    options: { reason?: string | null; patch?: Record<string, unknown>; error?: SerializedError } = {},
+  ): Promise<unknown> {
+    const from = call.state;
+    call.state = to;
+    const written = this.write({
+      type: 'transitionTask',
+      transition: {
+        taskRunId: call.taskRunId,
+        to,
+        at: this.clock.now(),
+        reason: options.reason ?? null,
+        patch: { ...options.patch, ...(options.error ? { error: options.error } : {}) },
+      },
+    });
+    this.emitTaskState(exec, call, from, to, options.reason ?? null, options.error);
+    return written;
+  }
+
+  private newCall(exec: RunExecution, scope: AttemptScope, name: string, key: string, kind: 'task' | 'flow', maxAttempts: number, tags: readonly string[], atMostOnce: boolean): CallState {
+    if (scope.keys.has(key)) {
+      throw new FlowError('DUPLICATE_TASK_KEY', `Task key \`${key}\` is used twice in run \`${exec.id}\`; give each call a unique \`key\``, {
+        runId: exec.id,
+        taskName: name,
+        category: 'validation',
+      });
+    }
+    scope.keys.add(key);
+    const prior = exec.priorTasks?.get(key);
+    const call: CallState = {
+      taskRunId: prior?.id ?? randomUUID(),
+      taskKey: key,
+      taskName: name,
+      state: prior?.state ?? null,
+      attempt: prior?.attempt ?? 0,
+      waitingFor: null,
+      span: undefined,
+      lastSpanContext: undefined,
+      checkpoints: new Map(),
+      childRunId: prior?.childRunId ?? null,
+    };
+    if (!prior) {
+      call.state = 'Pending';
+      void this.write({
+        type: 'upsertTaskRun',
+        taskRun: { id: call.taskRunId, runId: exec.id, taskKey: key, taskName: name, state: 'Pending', maxAttempts, tags: [...tags], atMostOnce, now: this.clock.now(), reason: kind === 'flow' ? 'sub-flow' : null },
+      });
+      this.emitTaskState(exec, call, null, 'Pending', null);
+    } else if (prior.state === 'Failed' || prior.state === 'Cancelled') {
+      this.transitionTask(exec, call, 'Retrying', { reason: 'flow retry', patch: { nextRetryAt: null } });
+    }
+    exec.calls.set(call.taskRunId, call);
+    return call;
+  }
+
+  private callTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
+    if (scope.signal.aborted) return Promise.reject(scope.signal.reason);
+    return scope.track(this.executeTask(exec, scope, t, rawInput, key));
+  }
+
+  private async executeTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
+    const prior = exec.priorTasks?.get(key);
+    if (prior?.state === 'Completed' && prior.resultPersisted && t.options.persistResult) return prior.result;
+    const policy = t.options.retry;
+    const call = this.newCall(exec, scope, t.name, key, 'task', policy.retries + 1, t.options.tags, t.options.atMostOnce);
+    const startedAt = this.clock.now();
+    let finalState: RunState = 'Failed';
+    try {
+      let input: unknown;
+      try {
+        input = await this.parse(t.input, rawInput, `input of task \`${t.name}\` (key \`${key}\`)`);
+      } catch (error) {
+        await this.transitionTask(exec, call, 'Failed', { reason: 'invalid input', patch: { endedAt: this.clock.now() }, error: serializeError(error) });
+        throw error;
+      }
+      const result = await this.taskAttempts(exec, scope, call, t, input, policy);
+      finalState = 'Completed';
+      return result;
+    } catch (error) {
+      finalState = call.state ?? 'Failed';
+      throw error;
+    } finally {
+      exec.calls.delete(call.taskRunId);
+      const attrs = { [SpanAttribute.FlowName]: exec.flow.name, [SpanAttribute.TaskName]: t.name, [SpanAttribute.State]: finalState };
+      this.metrics.tasks.add(1, attrs);
+      this.metrics.taskDuration.record(this.clock.now() - startedAt, attrs);
+    }
+  }
+
+  private async taskAttempts(exec: RunExecution, scope: AttemptScope, call: CallState, t: Task<unknown, unknown>, input: unknown, policy: RetryPolicy): Promise<unknown> {
+    const errors: unknown[] = [];
+    let previousDelay: number | undefined;
+    const cancel = async (): Promise<never> => {
+      const error = cancelledError(scope.signal, exec.id);
+      call.waitingFor = null;
+      await this.transitionTask(exec, call, 'Cancelled', {
+        reason: 'cancelled',
+        patch: { endedAt: this.clock.now(), nextRetryAt: null },
+        error: serializeError(error),
+      }).catch(noop);
+      throw error;
+    };
+    for (;;) {
+      let release: () => void;
+      try {
+        release = await this.limits.acquireTask(call.taskRunId, t.options.tags, scope.signal, (w) => (call.waitingFor = w));
+      } catch {
+        return cancel();
+      }
+      let outcome: AttemptOutcome<unknown>;
+      const attempt = call.attempt + 1;
+      try {
+        call.attempt = attempt;
+        const running = this.transitionTask(exec, call, 'Running', {
+          reason: attempt > 1 ? `attempt ${attempt}` : null,
+          patch: { attempt, nextRetryAt: null, ...(attempt === 1 ? { startedAt: this.clock.now() } : {}) },
+        });
+        if (t.options.atMostOnce) await running;
+        outcome = await this.runTaskAttempt(exec, scope, call, t, input, attempt);
+      } finally {
+        release();
+      }
+      if (outcome.ok) {
+        let result: Json = null;
+        try {
+          if (t.options.persistResult) result = toJson(outcome.value, `the result of task \`${t.name}\``);
+          outcome = { ok: true, value: outcome.value };
+        } catch (error) {
+          outcome = { ok: false, error };
+        }
+        if (outcome.ok) {
+          await this.transitionTask(exec, call, 'Completed', {
+            reason: 'completed',
+            patch: { result, resultPersisted: t.options.persistResult, endedAt: this.clock.now(), error: null },
+          });
+          return outcome.value;
+        }
+      }
+      const error = outcome.error;
+      errors.push(error);
+      if (scope.signal.aborted) return cancel();
+      const classification = resolveClassification(error, this.options.classifyError);
+      const decision = decideRetry(policy, error, errors.length, classification, this.options.random, {
+        ...(previousDelay === undefined ? {} : { previousDelayMs: previousDelay }),
+      });
+      const serialized = serializeError(error, classification);
+      if (!decision.retry) {
+        const final = this.finalError(error, errors, decision.reason, `Task \`${t.name}\` (key \`${call.taskKey}\`)`, exec.id, t.name);
+        await this.transitionTask(exec, call, 'Failed', {
+          reason: decision.reason,
+          patch: { endedAt: this.clock.now() },
+          error: serializeError(final, classification),
+        });
+        throw final;
+      }
+      const retryAt = this.clock.now() + decision.delayMs;
+      call.waitingFor = { kind: 'retry', attempt: attempt + 1, retryAt };
+      this.transitionTask(exec, call, 'Retrying', {
+        reason: `attempt ${attempt} failed: ${serialized.message}`,
+        patch: { nextRetryAt: retryAt },
+        error: serialized,
+      });
+      this.emitRetry(
+        'task:retry',
+        { runId: exec.id, flowName: exec.flow.name, taskRunId: call.taskRunId, taskKey: call.taskKey, taskName: call.taskName, attempt, delayMs: decision.delayMs, retryAt, error: serialized },
+        exec.span,
+      );
+      try {
+        await sleep(this.clock, decision.delayMs, scope.signal);
+      } catch {
+        return cancel();
+      }
+      call.waitingFor = null;
+      previousDelay = decision.delayMs;
+    }
+  }
+
+  private async runTaskAttempt(exec: RunExecution, scope: AttemptScope, call: CallState, t: Task<unknown, unknown>, input: unknown, attempt: number): Promise<AttemptOutcome<unknown>> {
+    const controller = new AbortController();
+    const onScopeAbort = (): void => controller.abort(scope.signal.reason);
+    if (scope.signal.aborted) controller.abort(scope.signal.reason);
+    else scope.signal.addEventListener('abort', onScopeAbort, { once: true });
+    const timeout = t.options.timeout;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : this.clock.setTimeout(
+            () =>
+              controller.abort(
+                new TimeoutError(`Task \`${t.name}\` (key \`${call.taskKey}\`) attempt ${attempt} timed out after ${timeout} ms`, timeout, {
+                  runId: exec.id,
+                  taskName: t.name,
+                }),
+              ),
+            timeout,
+          );
+    const links: Link[] = call.lastSpanContext ? [{ context: call.lastSpanContext, attributes: { [SpanAttribute.Attempt]: attempt - 1 } }] : [];
+    const span = this.tracer.startSpan(
+      SpanName.TaskAttempt,
+      {
+        attributes: {
+          [SpanAttribute.FlowName]: exec.flow.name,
+          [SpanAttribute.RunId]: exec.id,
+          [SpanAttribute.TaskName]: t.name,
+          [SpanAttribute.TaskKey]: call.taskKey,
+          [SpanAttribute.TaskRunId]: call.taskRunId,
+          [SpanAttribute.Attempt]: attempt,
+        },
+        links,
+      },
+      exec.spanContext,
+    );
+    call.span = span;
+    const ctx = this.taskContext(exec, call, controller.signal, attempt);
+    let state: RunState = 'Completed';
+    try {
+      const body = otelContext.with(trace.setSpan(exec.spanContext, span), () => (async () => t.run(ctx, input as never))());
+      const value = await raceAbort(body, controller.signal);
+      return { ok: true, value };
+    } catch (thrown) {
+      const error: unknown = controller.signal.aborted ? controller.signal.reason : thrown;
+      state = error instanceof CancelledError ? 'Cancelled' : 'Failed';
+      if (state === 'Failed') {
+        markSpanError(span, error);
+        span.setAttribute(SpanAttribute.ErrorCategory, resolveClassification(error, this.options.classifyError).category);
+      }
+      return { ok: false, error };
+    } finally {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+      scope.signal.removeEventListener('abort', onScopeAbort);
+      span.setAttribute(SpanAttribute.State, state);
+      span.end();
+      call.span = undefined;
+      call.lastSpanContext = span.spanContext();
+    }
+  }
+
+  private taskContext(exec: RunExecution, call: CallState, signal: AbortSignal, attempt: number): TaskContext {
+    const engine = this;
+    return {
+      signal,
+      log: this.logger(exec, call),
+      runId: exec.id,
+      flowName: exec.flow.name,
+      taskName: call.taskName,
+      taskKey: call.taskKey,
+      taskRunId: call.taskRunId,
+      attempt,
+      idempotencyKey: `${exec.id}:${call.taskKey}`,
+      progress(progress: Progress): void {
+        if (typeof progress !== 'object' || progress === null || typeof progress.done !== 'number') {
+          invalid('progress', 'an object { done: number, total?: number, unit?: string }', progress);
+        }
+        const at = engine.clock.now();
+        const p: Progress = { done: progress.done, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.unit !== undefined ? { unit: progress.unit } : {}) };
+        void engine.write({ type: 'setTaskProgress', taskRunId: call.taskRunId, progress: p, at });
+        engine.emit('run:progress', { ...p, runId: exec.id, flowName: exec.flow.name, taskRunId: call.taskRunId, taskKey: call.taskKey, taskName: call.taskName, at });
+      },
+      checkpoint: {
+        async get<T extends Json = Json>(key: string): Promise<T | undefined> {
+          if (call.checkpoints.has(key)) return call.checkpoints.get(key) as T;
+          await engine.batcher.flush();
+          return (await engine.store.getCheckpoint(exec.id, call.taskKey, key)) as T | undefined;
+        },
+        async set(key: string, value: Json): Promise<void> {
+          const json = toJson(value, `checkpoint \`${key}\``);
+          call.checkpoints.set(key, json);
+          await engine.write({ type: 'setCheckpoint', checkpoint: { runId: exec.id, taskKey: call.taskKey, key, value: json, now: engine.clock.now() } });
+        },
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ internals: sub-flows
+
+  private callFlow(exec: RunExecution, scope: AttemptScope, def: Flow<unknown, unknown>, rawParams: unknown, key: string): Promise<unknown> {
+    if (scope.signal.aborted) return Promise.reject(scope.signal.reason);
+    return scope.track(this.executeChild(exec, scope, def, rawParams, key));
+  }
+
+  private async executeChild(exec: RunExecution, scope: AttemptScope, def: Flow<unknown, unknown>, rawParams: unknown, key: string): Promise<unknown> {
+    const prior = exec.priorTasks?.get(key);
+    if (prior?.state === 'Completed') return prior.result;
+    const call = this.newCall(exec, scope, def.name, key, 'flow', 1, def.options.tags, false);
+    try {
+      let params: unknown;
+      try {
+        params = await this.parse(def.params, rawParams, `params of sub-flow \`${def.name}\` (key \`${key}\`)`);
+      } catch (error) {
+        await this.transitionTask(exec, call, 'Failed', { reason: 'invalid params', patch: { endedAt: this.clock.now() }, error: serializeError(error) });
+        throw error;
+      }
+      const childId = randomUUID();
+      const now = this.clock.now();
+      void this.write({
+        type: 'createRun',
+        run: {
+          id: childId,
+          flowName: def.name,
+          params: redact(rawParams, this.options.redactKeys, `params of flow \`${def.name}\``),
+          state: 'Pending',
+          parentRunId: exec.id,
+          parentTaskKey: key,
+          queue: exec.queue,
+          tags: [...def.options.tags],
+          leaseOwner: this.id,
+          leaseExpiresAt: now + this.options.leaseMs,
+          now,
+          reason: 'sub-flow',
+        },
+      });
+      call.childRunId = childId;
+      call.attempt = 1;
+      call.waitingFor = { kind: 'child_run', runId: childId };
+      void this.transitionTask(exec, call, 'Running', { reason: 'sub-flow started', patch: { attempt: 1, startedAt: now, childRunId: childId } });
+      const child = new RunExecution(childId, def, params, null, exec.queue, exec, exec.spanContext, scope.signal, (s) => s.reason);
+      exec.children.add(child);
+      this.launch(child, { parentRunId: exec.id });
+      try {
+        const value = await child.promise;
+        await this.transitionTask(exec, call, 'Completed', {
+          reason: 'completed',
+          patch: { result: toJson(value, `the result of flow \`${def.name}\``), endedAt: this.clock.now() },
+        });
+        return value;
+      } catch (error) {
+        const cancelled = scope.signal.aborted || error instanceof CancelledError;
+        await this.transitionTask(exec, call, cancelled ? 'Cancelled' : 'Failed', {
+          reason: cancelled ? 'cancelled' : 'sub-flow failed',
+          patch: { endedAt: this.clock.now() },
+          error: serializeError(error),
+        });
+        throw error;
+      } finally {
+        exec.children.delete(child);
+      }
+    } finally {
+      exec.calls.delete(call.taskRunId);
+    }
+  }
+
+  // ------------------------------------------------------------------ internals: status
+
+  private localStatus(exec: RunExecution): RunStatus {
+    const waitingFor: WaitReason[] = [];
+    const description: string[] = [];
+    const who = `run ${exec.id}`;
+    if (exec.waitingFor) {
+      const w = this.limits.refresh(exec.waitingFor);
+      waitingFor.push(w);
+      description.push(describeWait(who, w));
+    }
+    const tasks: TaskStatus[] = [];
+    const running: string[] = [];
+    for (const call of exec.calls.values()) {
+      const w = call.waitingFor ? this.limits.refresh(call.waitingFor) : null;
+      tasks.push({ taskRunId: call.taskRunId, taskKey: call.taskKey, taskName: call.taskName, state: call.state, attempt: call.attempt, waitingFor: w });
+      if (w) {
+        waitingFor.push(w);
+        description.push(describeWait(`task ${call.taskKey}`, w));
+      } else if (call.state === 'Running') running.push(call.taskKey);
+    }
+    if (running.length > 0) {
+      const w: WaitReason = { kind: 'tasks', taskKeys: running };
+      waitingFor.push(w);
+      description.push(describeWait(who, w));
+    }
+    return { runId: exec.id, flowName: exec.flow.name, state: exec.state, attempt: exec.attempt, local: true, waitingFor, tasks, description };
+  }
+}
+
+/** Arguments after the flow of `engine.start` / `engine.run`: params optional when the flow takes none. */
+export type StartArgs<P> = undefined extends P ? [params?: NoInfer<P>, options?: StartOptions] : [params: NoInfer<P>, options?: StartOptions];
+
+/**
+ * Creates an engine.
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine({ concurrency: 8, tags: { salesforce: 2 }, rateLimits: { salesforce: { limit: 100, intervalMs: 60_000 } } });
+ * engine.on('flow:state', (e) => console.log(e.runId, e.from, '→', e.to));
+ * const result = await engine.run(nightly, {});
+ * await engine.stop();
+ * ```
+ */
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new Engine(options);
+}

@@ -1,0 +1,77 @@
+/**
+ * Coalesces the engine's store writes: every write made while a batch is being written (or in
+ * the same event-loop turn) goes into the next single `store.applyBatch` call — one transaction
+ * per tick for SQLite (SPEC §7). Batches are written one after another, in order. A caller that
+ * depends on a write (a finished task's result) awaits its promise, which resolves once the batch
+ * holding it is committed.
+ */
+import type { Store, StoreOp, StoreOpResult } from '../store/types.js';
+
+// Captured at load so fake timers in tests cannot stall store writes.
+const realSetImmediate = globalThis.setImmediate;
+
+interface PendingWrite {
+  op: StoreOp;
+  resolve: (result: StoreOpResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** See the module doc. */
+export class WriteBatcher {
+  private pending: PendingWrite[] = [];
+  private scheduled = false;
+  private active: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Queues `op`; the promise settles when its batch commits (it is pre-handled: ignoring it is safe). */
+  write(op: StoreOp): Promise<StoreOpResult> {
+    const promise = new Promise<StoreOpResult>((resolve, reject) => this.pending.push({ op, resolve, reject }));
+    promise.catch(() => undefined);
+    if (!this.scheduled && !this.active) {
+      this.scheduled = true;
+      realSetImmediate(() => {
+        this.scheduled = false;
+        void this.drain();
+      });
+    }
+    return promise;
+  }
+
+  /** Writes everything queued so far; resolves when it is committed (or failed). */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0 || this.active) {
+      await (this.active ?? this.drain());
+    }
+  }
+
+  /** Writes queued so far and not yet committed. */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  private drain(): Promise<void> {
+    if (this.active) return this.active;
+    this.active = (async () => {
+      try {
+        while (this.pending.length > 0) {
+          const batch = this.pending;
+          this.pending = [];
+          try {
+            const results = await this.store.applyBatch(batch.map((w) => w.op));
+            batch.forEach((w, i) => w.resolve(results[i] as StoreOpResult));
+          } catch (error) {
+            this.onError(error);
+            for (const w of batch) w.reject(error);
+          }
+        }
+      } finally {
+        this.active = undefined;
+      }
+    })();
+    return this.active;
+  }
+}
