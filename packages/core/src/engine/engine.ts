@@ -923,7 +923,10 @@ export class Engine {
 
   private callTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
     if (scope.signal.aborted) return Promise.reject(scope.signal.reason);
-    return scope.track(this.executeTask(exec, scope, t, rawInput, key));
+    const promise = scope.track(this.executeTask(exec, scope, t, rawInput, key));
+    // Pre-handled: a flow that never awaits a failing call must not cause an unhandled rejection.
+    promise.catch(noop);
+    return promise;
   }
 
   private async executeTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
@@ -1143,7 +1146,9 @@ export class Engine {
 
   private callFlow(exec: RunExecution, scope: AttemptScope, def: Flow<unknown, unknown>, rawParams: unknown, key: string): Promise<unknown> {
     if (scope.signal.aborted) return Promise.reject(scope.signal.reason);
-    return scope.track(this.executeChild(exec, scope, def, rawParams, key));
+    const promise = scope.track(this.executeChild(exec, scope, def, rawParams, key));
+    promise.catch(noop);
+    return promise;
   }
 
   private async executeChild(exec: RunExecution, scope: AttemptScope, def: Flow<unknown, unknown>, rawParams: unknown, key: string): Promise<unknown> {
