@@ -17,6 +17,6 @@ export { SqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './options.js';
 export { SqliteStoreError, SqliteStoreErrorCode } from './errors.js';
 export { transaction } from './transaction.js';
-export type { TransactionMode } from './transaction.js';
+export type { SyncResult, TransactionMode } from './transaction.js';
 export { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from './migrations.js';
 export type { Migration } from './migrations.js';

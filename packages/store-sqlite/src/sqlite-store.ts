@@ -71,6 +71,7 @@ import {
 } from './rows.js';
 import type { CheckpointRow, HistoryRow, LogRow, RunRow, ScheduleRow, SlotRow, TaskRow } from './rows.js';
 import { transaction } from './transaction.js';
+import type { SyncResult } from './transaction.js';
 
 const DAY_MS = 86_400_000;
 const ACTIVE = JSON.stringify([...ACTIVE_STATES]);
@@ -141,13 +142,13 @@ export class SqliteStore implements Store {
   /** One immediate (write-locking) transaction; `fn` must be synchronous. */
   private write<T>(fn: () => T): T {
     this.assertOpen();
-    return transaction(this.db, fn, 'immediate');
+    return transaction(this.db, fn as () => SyncResult<T>, 'immediate');
   }
 
   /** One read transaction (a consistent snapshot across several statements). */
   private read<T>(fn: () => T): T {
     this.assertOpen();
-    return transaction(this.db, fn, 'deferred');
+    return transaction(this.db, fn as () => SyncResult<T>, 'deferred');
   }
 
   /**
@@ -155,8 +156,9 @@ export class SqliteStore implements Store {
    * result. Throws synchronously, before `BEGIN`, when `fn` is `async` (see CASES C13): do the
    * async work first, then write synchronously.
    */
-  transaction<T>(fn: () => T): T {
-    return this.write(fn);
+  transaction<T>(fn: () => SyncResult<T>): T {
+    this.assertOpen();
+    return transaction<T>(this.db, fn, 'immediate');
   }
 
   /** The underlying better-sqlite3 handle (for inspection and tests; writes should use {@link transaction}). */

@@ -7,6 +7,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SqliteStoreError, SqliteStoreErrorCode } from './errors.js';
 
+/** `T`, or `never` when `T` is a promise: an async transaction body is a type error too. */
+export type SyncResult<T> = T extends PromiseLike<unknown> ? never : T;
+
 /** How a transaction takes its locks. */
 export type TransactionMode = 'deferred' | 'immediate' | 'exclusive';
 
@@ -65,7 +68,7 @@ const asyncMessage =
  * });
  * ```
  */
-export function transaction<T>(db: Database, fn: () => T, mode: TransactionMode = 'immediate'): T {
+export function transaction<T>(db: Database, fn: () => SyncResult<T>, mode: TransactionMode = 'immediate'): T {
   if (typeof fn !== 'function') {
     throw new SqliteStoreError(SqliteStoreErrorCode.InvalidOption, `Expected the transaction body to be a function, got \`${String(fn)}\` (${typeof fn})`, {
       category: 'validation',
@@ -80,7 +83,7 @@ export function transaction<T>(db: Database, fn: () => T, mode: TransactionMode 
   else run(BEGIN[mode]);
   let result: T;
   try {
-    result = fn();
+    result = fn() as T;
     if (isThenable(result)) {
       // Keep the caller's promise from becoming an unhandled rejection; the error below is the report.
       (result as unknown as Promise<unknown>).then(undefined, () => undefined);
