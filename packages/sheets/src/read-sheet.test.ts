@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { ManualClock } from '@vms/flow-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSheetsClient } from './client.js';
@@ -34,6 +35,12 @@ const VIRTUAL_SESSIONS: TestSpreadsheets = {
     ],
   },
 };
+
+/** Polls (real time, briefly) until `predicate` holds: the HTTP round trip is real, only waits are on the clock. */
+async function waitUntil(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(predicate()).toBe(true);
+}
 
 /** The SheetsError a promise rejects with (fails the test if it resolves). */
 async function failure(promise: Promise<unknown>): Promise<SheetsError> {
@@ -261,5 +268,61 @@ describe('readSheet through googleapis against the test server', () => {
     expect(formula.values).toEqual([['=1+2']]);
     const empty = await client.getValues({ spreadsheetId: 's', range: 'Data!C1:C3' });
     expect(empty.values).toEqual([]);
+  });
+
+  it('waits on an injected ManualClock: a 429 with Retry-After 5 s is retried when the clock moves 5 s', async () => {
+    const { server, client } = await apiKeyClient();
+    server.inject({ status: 429, retryAfter: 5 });
+    const clock = new ManualClock();
+    const reading = readSheet(client, { spreadsheetId: 'vs-2024', range: "'Virtual Sessions'!A1:F", headerRow: 4, clock });
+    await waitUntil(() => clock.pendingTimers === 1);
+    expect(server.stats.valuesGet).toBe(1);
+    await clock.advance(4999);
+    expect(server.stats.valuesGet).toBe(1);
+    await clock.advance(1);
+    const result = await reading;
+    expect(result.attempts).toBe(2);
+    expect(server.stats.valuesGet).toBe(2);
+  });
+
+  it('stops waiting at once when the signal aborts during a retry wait', async () => {
+    const { server, client } = await apiKeyClient();
+    server.inject({ status: 503 });
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const reading = readSheet(client, { spreadsheetId: 'vs-2024', range: 'A1:B2', clock, signal: controller.signal });
+    await waitUntil(() => clock.pendingTimers === 1);
+    controller.abort(new Error('shutting down'));
+    await expect(reading).rejects.toThrow('shutting down');
+    expect(clock.pendingTimers).toBe(0);
+    expect(server.stats.valuesGet).toBe(1);
+  });
+
+  it('maps a missing credential to an auth error and an unknown spreadsheet to a non-retried 404', async () => {
+    server = await startSheetsTestServer({ sheets: VIRTUAL_SESSIONS, apiKey: API_KEY });
+    const keyless = createSheetsClient({ auth: { apiKey: 'AIzaSy-other' }, rootUrl: server.rootUrl });
+    const client = createSheetsClient({ auth: { apiKey: API_KEY }, rootUrl: server.rootUrl });
+    const raw = await fetch(`${server.rootUrl}v4/spreadsheets/vs-2024/values/A1`);
+    expect(raw.status).toBe(403);
+    expect(await raw.json()).toEqual({ error: { code: 403, message: 'The request is missing a valid API key.', status: 'PERMISSION_DENIED' } });
+    const notFound = await failure(readSheet(client, { spreadsheetId: 'nope', range: 'A1:B2', sleep: recordingSleep() }));
+    expect(notFound).toMatchObject({ code: 'SHEETS_BAD_REQUEST', status: 404, googleStatus: 'NOT_FOUND', attempts: 1 });
+    const wrongKey = await failure(readSheet(keyless, { spreadsheetId: 'vs-2024', range: 'A1:B2' }));
+    expect(wrongKey.googleStatus).toBe('INVALID_ARGUMENT');
+  });
+
+  it('retries a request that timed out against injected latency', async () => {
+    server = await startSheetsTestServer({ sheets: VIRTUAL_SESSIONS, faults: [{ latencyMs: 400 }] });
+    const client = createSheetsClient({ auth: { apiKey: 'unused' }, rootUrl: server.rootUrl, timeoutMs: 100 });
+    const retries: string[] = [];
+    const result = await readSheet(client, {
+      spreadsheetId: 'vs-2024',
+      range: "'Virtual Sessions'!A1:F",
+      headerRow: 4,
+      sleep: recordingSleep(),
+      onRetry: ({ error }) => retries.push(`${error.code}/${error.category}`),
+    });
+    expect(result.attempts).toBe(2);
+    expect(retries).toEqual(['SHEETS_NETWORK/timeout']);
   });
 });

@@ -2,6 +2,7 @@
  * `readSheet`: one `values.get` (retried on quota and server errors), header mapping, date columns
  * and row validation.
  */
+import { sleep as sleepOnClock, type Clock } from '@vms/flow-core';
 import type { ZodType } from 'zod';
 import { parseA1Range } from './a1.js';
 import type { DateTimeRenderOption, SheetsClient } from './client.js';
@@ -69,10 +70,15 @@ export interface ReadSheetOptions<T> {
   /** Retry policy for 429, 5xx and network failures (merged over `DEFAULT_SHEETS_RETRY`). */
   retry?: Partial<SheetsRetryPolicy>;
   /**
-   * Waits between attempts; inject one in tests so nothing waits for real.
+   * Waits between attempts; inject one in tests so nothing waits for real. Takes precedence over `clock`.
    * @default real timers
    */
   sleep?: Sleep;
+  /**
+   * Clock the waits run on when no `sleep` is given, e.g. the engine's (`ManualClock` in tests).
+   * @default real timers
+   */
+  clock?: Clock;
   /**
    * Random source in `[0, 1)` for backoff jitter.
    * @default Math.random
@@ -129,7 +135,8 @@ function validate<T>(options: ReadSheetOptions<T>): void {
 /** Calls `values.get`, retrying per policy. Returns the response and the number of attempts. */
 async function getWithRetry<T>(client: SheetsClient, options: ReadSheetOptions<T>) {
   const policy = resolveRetryPolicy(options.retry);
-  const sleep = options.sleep ?? realSleep;
+  const clock = options.clock;
+  const sleep: Sleep = options.sleep ?? (clock === undefined ? realSleep : (ms, signal) => sleepOnClock(clock, ms, signal));
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     try {
