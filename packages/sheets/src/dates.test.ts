@@ -48,6 +48,8 @@ describe('text dates', () => {
     const academic = (month: number): number => (month >= 7 ? 2024 : 2025);
     expect(parseSheetDate('10/15', { timeZone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2024-10-15T05:00:00.000Z');
     expect(parseSheetDate('3/1', { timeZone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2025-03-01T06:00:00.000Z');
+    // The VMS sheet's separate Date (`M/D`) and Time columns, joined.
+    expect(parseSheetDate(`${'10/15'} ${'2:30 PM PM'}`, { timeZone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2024-10-15T19:30:00.000Z');
   });
 
   it('rejects impossible days and junk with a SheetsError naming the value', () => {
