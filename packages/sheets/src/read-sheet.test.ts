@@ -270,6 +270,14 @@ describe('readSheet through googleapis against the test server', () => {
     expect(empty.values).toEqual([]);
   });
 
+  it("reads a tab whose name needs quoting, with a quote and a slash in it ('It''s 2024/25')", async () => {
+    const { server, client } = await apiKeyClient({ s: { Other: [['x']], "It's 2024/25": [['Name'], ['Ada']] } });
+    const { rows, range } = await readSheet(client, { spreadsheetId: 's', range: "'It''s 2024/25'!A1:A" });
+    expect(rows).toEqual([{ row: 2, data: { Name: 'Ada' } }]);
+    expect(range).toBe("'It''s 2024/25'!A1:A1000");
+    expect(server.requests.at(-1)?.range).toBe("'It''s 2024/25'!A1:A");
+  });
+
   it('waits on an injected ManualClock: a 429 with Retry-After 5 s is retried when the clock moves 5 s', async () => {
     const { server, client } = await apiKeyClient();
     server.inject({ status: 429, retryAfter: 5 });
