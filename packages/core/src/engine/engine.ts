@@ -852,7 +852,7 @@ export class Engine {
       reason,
       ...(error ? { error } : {}),
     };
-    (call.span ?? exec.span)?.addEvent(SpanEventName.State, {
+    exec.span?.addEvent(SpanEventName.State, {
       [SpanAttribute.StateFrom]: from ?? '',
       [SpanAttribute.StateTo]: to,
       [SpanAttribute.StateReason]: reason ?? '',

@@ -5,8 +5,9 @@
  * Spans: one `vms_flow.flow_run` per flow run (a sub-flow's is a child of its parent's), one
  * `vms_flow.task_attempt` per task attempt as a child of its flow run's span, also across
  * parallel tasks (the parent is passed explicitly, so no context manager is needed). A retry's
- * span links to the attempt before it. State transitions are span events named
- * `vms_flow.state`; scheduled retries are `vms_flow.retry` events.
+ * span links to the attempt before it. Every flow and task state transition is an event named
+ * `vms_flow.state` on the flow run's span (task ones carry `vms_flow.task.key`); scheduled
+ * retries are `vms_flow.retry` events; each attempt span carries its outcome in `vms_flow.state`.
  */
 import { SpanStatusCode, context as otelContext, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 
