@@ -51,15 +51,23 @@ describe('bulkQuery (Bulk API 2.0)', () => {
     expect(rest).toHaveLength(50_000);
     // Same records: every REST record's values, as strings (CSV has no types), equal the bulk record's.
     let compared = 0;
+    const mismatches: string[] = [];
     for (const r of rest) {
       const b = bulk.get(r.Id!);
-      expect(b).toBeDefined();
-      for (const f of ['Name', 'npe5__Contact__c', 'npe5__Role__c', 'npe5__Primary__c', 'npe5__StartDate__c']) {
-        expect(b![f]).toBe(r[f] === null ? null : String(r[f]));
+      if (!b) {
+        mismatches.push(`${r.Id}: missing from bulk`);
+        continue;
       }
-      expect((b!.npe5__Contact__r as { LastName: string }).LastName).toBe((r.npe5__Contact__r as { LastName: string }).LastName);
+      for (const f of ['Name', 'npe5__Contact__c', 'npe5__Role__c', 'npe5__Primary__c', 'npe5__StartDate__c']) {
+        const want = r[f] === null ? null : String(r[f]);
+        if (b[f] !== want) mismatches.push(`${r.Id}.${f}: ${String(b[f])} != ${String(want)}`);
+      }
+      const bName = (b.npe5__Contact__r as { LastName: string } | null)?.LastName;
+      const rName = (r.npe5__Contact__r as { LastName: string } | null)?.LastName;
+      if (bName !== rName) mismatches.push(`${r.Id}.npe5__Contact__r.LastName: ${bName} != ${rName}`);
       compared++;
     }
+    expect(mismatches.slice(0, 5)).toEqual([]);
     expect(compared).toBe(50_000);
     // The job is deleted once read.
     expect(server.requestLog.filter((l) => l.method === 'DELETE' && l.kind === 'bulk')).toHaveLength(1);

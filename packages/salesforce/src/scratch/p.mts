@@ -1,0 +1,17 @@
+import { startSalesforceTestServer, testConnectionConfig, makeSalesforceId } from '../testing.js';
+import { connectSalesforce, queryAll, bulkQuery } from '../index.js';
+let t = performance.now();
+const lap = (l: string) => { const n = performance.now(); console.log(l, Math.round(n - t)); t = n; };
+const recs = Array.from({ length: 50_000 }, (_, i) => ({ Name: `AFF-${i}`, npe5__Contact__c: makeSalesforceId('Contact', (i % 50) + 1), npe5__Role__c: i % 7 ? 'R' : null, npe5__Primary__c: i % 2 === 0, npe5__StartDate__c: '2024-01-15' }));
+lap('gen');
+const server = await startSalesforceTestServer({ records: { Contact: Array.from({ length: 50 }, (_, i) => ({ LastName: `C${i}` })), npe5__Affiliation__c: recs } });
+lap('server');
+const client = await connectSalesforce(testConnectionConfig(server));
+lap('login');
+const soql = 'SELECT Id, Name, npe5__Contact__c, npe5__Role__c, npe5__Primary__c, npe5__StartDate__c, npe5__Contact__r.LastName FROM npe5__Affiliation__c';
+const r = await queryAll(client, soql);
+lap('rest ' + r.length);
+let n = 0;
+for await (const c of bulkQuery(client, soql, { sleep: async () => {} })) n += c.length;
+lap('bulk ' + n);
+await server.close();
