@@ -153,7 +153,7 @@ export interface ResolvedOptions {
 /** The input type callers pass to a task or flow. */
 export type InputOf<T> = T extends Typed<infer I, unknown> ? I : never;
 /** The result type of a task or flow. */
-export type OutputOf<T> = T extends Typed<unknown, infer O> ? O : never;
+export type OutputOf<T> = T extends Typed<never, infer O> ? O : never;
 
 /** Config of {@link task}. */
 export type TaskConfig<I, R> = TaskOptions & {
