@@ -33,7 +33,7 @@ describe('time zone conversion', () => {
 
 describe('text dates', () => {
   it('parses the formats a sheet shows, in the given zone', () => {
-    const opts = { timeZone: CHICAGO };
+    const opts = { timezone: CHICAGO };
     expect(parseSheetDate('10/15/2024 3:00 PM', opts).toISOString()).toBe('2024-10-15T20:00:00.000Z');
     expect(parseSheetDate('10/15/2024', opts).toISOString()).toBe('2024-10-15T05:00:00.000Z');
     expect(parseSheetDate('2024-10-15 15:00', opts).toISOString()).toBe('2024-10-15T20:00:00.000Z');
@@ -44,19 +44,19 @@ describe('text dates', () => {
   });
 
   it('needs a year for M/D text and takes it from defaultYear (number or by month)', () => {
-    expect(() => parseSheetDate('10/15', { timeZone: CHICAGO })).toThrow(/no year/);
+    expect(() => parseSheetDate('10/15', { timezone: CHICAGO })).toThrow(/no year/);
     const academic = (month: number): number => (month >= 7 ? 2024 : 2025);
-    expect(parseSheetDate('10/15', { timeZone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2024-10-15T05:00:00.000Z');
-    expect(parseSheetDate('3/1', { timeZone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2025-03-01T06:00:00.000Z');
+    expect(parseSheetDate('10/15', { timezone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2024-10-15T05:00:00.000Z');
+    expect(parseSheetDate('3/1', { timezone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2025-03-01T06:00:00.000Z');
     // The VMS sheet's separate Date (`M/D`) and Time columns, joined.
-    expect(parseSheetDate(`${'10/15'} ${'2:30 PM PM'}`, { timeZone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2024-10-15T19:30:00.000Z');
+    expect(parseSheetDate(`${'10/15'} ${'2:30 PM PM'}`, { timezone: CHICAGO, defaultYear: academic }).toISOString()).toBe('2024-10-15T19:30:00.000Z');
   });
 
   it('rejects impossible days and junk with a SheetsError naming the value', () => {
     for (const bad of ['2/30/2025', '13/1/2025', 'soon', '']) {
       const error = (() => {
         try {
-          parseSheetDate(bad, { timeZone: CHICAGO });
+          parseSheetDate(bad, { timezone: CHICAGO });
         } catch (e) {
           return e;
         }
@@ -69,7 +69,7 @@ describe('text dates', () => {
   });
 
   it('rejects an unknown time zone, echoing it', () => {
-    expect(() => parseSheetDate('10/15/2024', { timeZone: 'America/Chicgo' })).toThrow(/`America\/Chicgo`/);
+    expect(() => parseSheetDate('10/15/2024', { timezone: 'America/Chicgo' })).toThrow(/`America\/Chicgo`/);
   });
 
   it('reads times without inferring PM', () => {
@@ -83,7 +83,7 @@ describe('text dates', () => {
   });
 
   it('sheetDate() turns a bad cell into a zod issue', () => {
-    const schema = z.object({ Date: sheetDate({ timeZone: CHICAGO }) });
+    const schema = z.object({ Date: sheetDate({ timezone: CHICAGO }) });
     expect(schema.parse({ Date: 45580.625 }).Date.toISOString()).toBe('2024-10-15T20:00:00.000Z');
     const result = schema.safeParse({ Date: 'next week' });
     expect(result.success).toBe(false);

@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
 /** Options of {@link parseSheetDate} and {@link sheetDate}. */
 export interface SheetDateOptions {
   /** IANA time zone the sheet's wall-clock values are read in, e.g. `America/Chicago`. */
-  timeZone: string;
+  timezone: string;
   /**
    * Year for a text date written without one (`10/15`). A function gets the month (1-12), e.g.
    * `(month) => (month >= 7 ? 2024 : 2025)` for the 2024-2025 academic year. Without it, a date
@@ -130,7 +130,7 @@ function fromParts(
 }
 
 /**
- * Reads a date cell, serial or text, as the instant it stands for in `options.timeZone`. A date
+ * Reads a date cell, serial or text, as the instant it stands for in `options.timezone`. A date
  * without a time is midnight there.
  *
  * Accepted text: `M/D/YYYY`, `M/D` (with `defaultYear`), `YYYY-MM-DD`, `Oct 15, 2024`,
@@ -140,11 +140,11 @@ function fromParts(
  *
  * @throws SheetsError `SHEETS_INVALID_DATE` naming the value, when it is not a date.
  * @example
- * parseSheetDate('10/15/2024 3:00 PM', { timeZone: 'America/Chicago' }); // 2024-10-15T20:00:00.000Z
+ * parseSheetDate('10/15/2024 3:00 PM', { timezone: 'America/Chicago' }); // 2024-10-15T20:00:00.000Z
  */
 export function parseSheetDate(value: string | number, options: SheetDateOptions): Date {
-  assertTimeZone(options.timeZone, 'options.timeZone');
-  const { timeZone } = options;
+  assertTimeZone(options.timezone, 'options.timezone');
+  const timeZone = options.timezone;
   if (typeof value === 'number') return serialToDate(value, timeZone);
   if (typeof value !== 'string') throw invalidDate(value, 'expected a string or a serial number');
   const text = value.trim();
@@ -192,10 +192,10 @@ export function parseSheetDate(value: string | number, options: SheetDateOptions
  * A bad value becomes a zod issue, so `readSheet` reports it with row number and column.
  *
  * @example
- * const Row = z.object({ Date: sheetDate({ timeZone: 'America/Chicago' }) });
+ * const Row = z.object({ Date: sheetDate({ timezone: 'America/Chicago' }) });
  */
 export function sheetDate(options: SheetDateOptions) {
-  assertTimeZone(options.timeZone, 'options.timeZone');
+  assertTimeZone(options.timezone, 'options.timezone');
   return z.union([z.string(), z.number()]).transform((value, ctx): Date => {
     try {
       return parseSheetDate(value, options);

@@ -17,7 +17,7 @@
  *   spreadsheetId: '1AbC...',
  *   range: "'Virtual Sessions'!A1:N",
  *   headerRow: 4,
- *   timeZone: 'America/Chicago',
+ *   timezone: 'America/Chicago',
  *   dateColumns: ['Date'],
  *   schema: Session,
  * });

@@ -98,7 +98,7 @@ describe('readSheet through googleapis against the test server', () => {
 
   it('an unformatted date serial and a formatted text date both give the right date in America/Chicago', async () => {
     const { client } = await apiKeyClient();
-    const base = { spreadsheetId: 'vs-2024', range: "'Virtual Sessions'!A4:C7", headerRow: 4, timeZone: CHICAGO, dateColumns: ['Date'] };
+    const base = { spreadsheetId: 'vs-2024', range: "'Virtual Sessions'!A4:C7", headerRow: 4, timezone: CHICAGO, dateColumns: ['Date'] };
     const unformatted = await readSheet(client, { ...base, valueRenderOption: 'UNFORMATTED_VALUE' });
     const formatted = await readSheet(client, { ...base, valueRenderOption: 'FORMATTED_VALUE' });
     const dates = (r: typeof formatted) => r.rows.map((row) => (row.data['Date'] as Date).toISOString());
@@ -128,7 +128,7 @@ describe('readSheet through googleapis against the test server', () => {
       spreadsheetId: 'vs-2024',
       range: "'Virtual Sessions'!A1:F",
       headerRow: 4,
-      timeZone: CHICAGO,
+      timezone: CHICAGO,
       dateColumns: ['Date'],
       schema: Session,
     });

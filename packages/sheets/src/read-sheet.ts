@@ -48,7 +48,7 @@ export interface ReadSheetOptions<T> {
    * IANA time zone that date cells are read in (a sheet's dates carry no zone). Needed with `dateColumns`.
    * @default undefined
    */
-  timeZone?: string;
+  timezone?: string;
   /**
    * Header names of columns whose non-empty cells become `Date`s (serial or text, see
    * `parseSheetDate`) before the schema runs; a cell that is not a date is a row error.
@@ -126,9 +126,9 @@ function validate<T>(options: ReadSheetOptions<T>): void {
     if (!Array.isArray(options.dateColumns) || options.dateColumns.some((c) => typeof c !== 'string')) {
       invalidOption('dateColumns', 'an array of header names', options.dateColumns);
     }
-    if (options.dateColumns.length > 0) assertTimeZone(options.timeZone, 'timeZone');
-  } else if (options.timeZone !== undefined) {
-    assertTimeZone(options.timeZone, 'timeZone');
+    if (options.dateColumns.length > 0) assertTimeZone(options.timezone, 'timezone');
+  } else if (options.timezone !== undefined) {
+    assertTimeZone(options.timezone, 'timezone');
   }
 }
 
@@ -185,7 +185,7 @@ async function getWithRetry<T>(client: SheetsClient, options: ReadSheetOptions<T
  * @example
  * const { rows, errors } = await readSheet(client, {
  *   spreadsheetId, range: "'Virtual Sessions'!A1:N", headerRow: 4,
- *   timeZone: 'America/Chicago', dateColumns: ['Date'], schema: SessionRow,
+ *   timezone: 'America/Chicago', dateColumns: ['Date'], schema: SessionRow,
  * });
  */
 export async function readSheet<T = SheetRowRecord>(
@@ -197,7 +197,7 @@ export async function readSheet<T = SheetRowRecord>(
   const parsed = parseA1Range(response.range);
   const dateColumns = new Set(options.dateColumns ?? []);
   const dateOptions: SheetDateOptions = {
-    timeZone: options.timeZone ?? 'UTC',
+    timezone: options.timezone ?? 'UTC',
     ...(options.defaultYear === undefined ? {} : { defaultYear: options.defaultYear }),
   };
   const mapped = mapRows<T>(response.values, {

@@ -76,8 +76,8 @@ describe('row mapping', () => {
     );
     await expect(readSheet(client, { spreadsheetId: '', range: 'A1' })).rejects.toThrow('Expected `spreadsheetId` to be a non-empty string, got `` (string)');
     await expect(readSheet(client, { spreadsheetId: 's', range: 'Sheet1!A1:B2:C3' })).rejects.toThrow(/`range`.*`Sheet1!A1:B2:C3`/);
-    await expect(readSheet(client, { spreadsheetId: 's', range: 'A1:F2', dateColumns: ['h1'] })).rejects.toThrow(/`timeZone`/);
-    await expect(readSheet(client, { spreadsheetId: 's', range: 'A1:F2', timeZone: 'UTC', dateColumns: ['When'] })).rejects.toThrow(
+    await expect(readSheet(client, { spreadsheetId: 's', range: 'A1:F2', dateColumns: ['h1'] })).rejects.toThrow(/`timezone`/);
+    await expect(readSheet(client, { spreadsheetId: 's', range: 'A1:F2', timezone: 'UTC', dateColumns: ['When'] })).rejects.toThrow(
       /`dateColumns`.*`When`/,
     );
   });

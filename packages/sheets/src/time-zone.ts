@@ -40,7 +40,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** Throws `SHEETS_INVALID_OPTION` unless `timeZone` is an IANA zone `Intl` knows. */
-export function assertTimeZone(timeZone: unknown, name = 'timeZone'): asserts timeZone is string {
+export function assertTimeZone(timeZone: unknown, name = 'timezone'): asserts timeZone is string {
   if (typeof timeZone !== 'string' || timeZone === '') {
     invalidOption(name, 'an IANA time zone such as `America/Chicago`', timeZone);
   }
