@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCumulusDataset, startSalesforceTestServer, type SalesforceTestServer } from '@vms/flow-salesforce/testing';
 import { tempDir, type TempDir } from '@vms/test-utils';
-import jsforce from 'jsforce';
+import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVmsDatabase, type VmsDatabase } from '../db/database';
 import { adaptNpspRecords, fieldDeclarations } from '../generator/npsp';
@@ -24,12 +24,12 @@ let server: SalesforceTestServer;
 let records: Record<string, readonly Record<string, unknown>[]>;
 
 /** Every page of a SOQL query, as jsforce reads it (query, then queryMore on nextRecordsUrl). */
-async function* pages(conn: jsforce.Connection, soql: string): AsyncGenerator<SfRecord[]> {
-  let result = await conn.query<SfRecord>(soql, { autoFetch: false });
-  yield result.records;
+async function* pages(conn: Connection, soql: string): AsyncGenerator<SfRecord[]> {
+  let result = await conn.query(soql, { autoFetch: false });
+  yield result.records as unknown as SfRecord[];
   while (!result.done && result.nextRecordsUrl) {
-    result = await conn.queryMore<SfRecord>(result.nextRecordsUrl);
-    yield result.records;
+    result = await conn.queryMore(result.nextRecordsUrl);
+    yield result.records as unknown as SfRecord[];
   }
 }
 
@@ -52,7 +52,7 @@ afterAll(async () => {
 
 describe('NPSP dev-org dataset', () => {
   it('non-household accounts become organizations and contacts volunteers, none lost; a second run changes nothing', async () => {
-    const conn = new jsforce.Connection({ loginUrl: server.url, version: '62.0' });
+    const conn = new Connection({ loginUrl: server.url, version: '62.0' });
     await conn.login(server.credentials.username, server.credentials.password + server.credentials.securityToken);
     const source = (plan: { soql: string }) => pages(conn, plan.soql);
 
