@@ -40,13 +40,13 @@ export interface SheetsFault {
    * @default 1
    */
   times?: number;
-  /** Answer with this HTTP status and Google's error body for it (429: the quota-exceeded shape). */
+  /** Answer with this HTTP status and Google's error body for it (429: the quota-exceeded shape). @default undefined (answer normally) */
   status?: number;
-  /** `Retry-After` header to send with `status` (seconds, or an HTTP date string). */
+  /** `Retry-After` header to send with `status` (seconds, or an HTTP date string). @default undefined (none) */
   retryAfter?: number | string;
-  /** Wait this long before handling the request, in ms. */
+  /** Wait this long before handling the request, in ms (real time). @default 0 */
   latencyMs?: number;
-  /** Destroy the connection without answering. */
+  /** Destroy the connection without answering. @default false */
   reset?: boolean;
 }
 
@@ -59,13 +59,13 @@ export interface TestServiceAccount {
 
 /** Options of {@link startSheetsTestServer}. */
 export interface SheetsTestServerOptions {
-  /** The data served. */
+  /** The data served. @default {} (no spreadsheets; `setSheet` adds some) */
   sheets?: TestSpreadsheets;
-  /** When set, `?key=` must equal it (unless a valid bearer token is sent). */
+  /** When set, `?key=` must equal it (unless a valid bearer token is sent). @default undefined (no key check unless `serviceAccounts` is set) */
   apiKey?: string;
-  /** When set, the token endpoint issues bearer tokens for these accounts. */
+  /** When set, the token endpoint issues bearer tokens for these accounts, and requests need credentials. @default [] */
   serviceAccounts?: TestServiceAccount[];
-  /** Faults to inject, in order. */
+  /** Faults to inject, in order. @default [] */
   faults?: SheetsFault[];
   /** Port to listen on. @default 0 (any free port) */
   port?: number;
