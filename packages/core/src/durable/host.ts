@@ -33,6 +33,8 @@ export interface DurableHost {
    * a promise of its end; rejects (launching nothing) when its stored params fail the schema.
    */
   executeStored(flow: Flow<unknown, unknown>, run: FlowRunRecord, options: ExecuteStoredOptions): Promise<{ result: () => Promise<unknown> }>;
+  /** Validates `params` with the flow's schema (throwing `InvalidParamsError`) and returns them redacted for storage. */
+  prepareParams(flow: Flow<unknown, unknown>, params: unknown): Promise<unknown>;
   /** Cancels a run this engine executes. */
   cancel(runId: string, reason?: string): Promise<boolean>;
 }

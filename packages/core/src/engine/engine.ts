@@ -22,6 +22,11 @@ import { Limits, type SlotUsage } from './limits.js';
 import { levelEnabled, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { redact, serializeError, toJson } from './serialize.js';
 import { WriteBatcher } from './write-batcher.js';
+import { flowRegistry, registerFlows, type DurableHost, type ExecuteStoredOptions } from '../durable/host.js';
+import { QueueWorker, enqueueRun, type EnqueueOptions, type WorkerOptions } from '../durable/queue.js';
+import { recoverRuns, type RecoverOptions, type RecoverResult } from '../durable/recovery.js';
+import { rerunFrom, type RerunOptions } from '../durable/rerun.js';
+import { priorStepError } from '../durable/step-guard.js';
 
 const noop = (): void => undefined;
 const VERSION = '0.1.0';
@@ -436,6 +441,71 @@ export class Engine {
   /** Ids of runs this engine is executing. */
   activeRuns(): string[] {
     return [...this.execs.keys()];
+  }
+
+  // ------------------------------------------------------------------ durability (src/durable/)
+
+  /** Registers flows so `recover`, `work` and `rerun` can run their stored runs by flow name. */
+  register(...flows: Flow<any, any>[]): this {
+    registerFlows(this, flows as Flow<unknown, unknown>[]);
+    return this;
+  }
+
+  /**
+   * The reaper (run it at start): marks runs whose lease expired `Crashed` (releasing their
+   * slots) and resumes those of registered `resumable` flows, reusing their completed tasks.
+   */
+  recover(options?: RecoverOptions): Promise<RecoverResult> {
+    return recoverRuns(this.durableHost(), flowRegistry(this), options);
+  }
+
+  /** Stores a `Scheduled` run for a worker (`engine.work`) to claim. */
+  async enqueue<P, O>(flowDef: Flow<P, O>, params: P, options?: EnqueueOptions): Promise<{ runId: string; created: boolean }> {
+    const { run, created } = await enqueueRun(this.durableHost(), flowDef as Flow<unknown, unknown>, params, options);
+    return { runId: run.id, created };
+  }
+
+  /** Starts a worker that claims queued runs of registered flows (with leases) and reaps crashed ones. */
+  async work(options?: WorkerOptions): Promise<QueueWorker> {
+    const worker = new QueueWorker(this.durableHost(), flowRegistry(this), options, (error) => this.reportError(error, 'worker'));
+    await worker.start();
+    return worker;
+  }
+
+  /** Starts a new run of a stored run's flow that reuses the results of tasks before `fromTask`. */
+  rerun(runId: string, options?: RerunOptions): Promise<{ runId: string; reused: string[]; result: () => Promise<unknown> }> {
+    return rerunFrom(this.durableHost(), flowRegistry(this), runId, options);
+  }
+
+  /** @internal What the durable layer drives the engine through. */
+  durableHost(): DurableHost {
+    return {
+      id: this.id,
+      store: this.store,
+      clock: this.clock,
+      leaseMs: this.options.leaseMs,
+      emit: (event, ...args) => this.emit(event, ...args),
+      flush: () => this.batcher.flush(),
+      isActive: (runId) => this.execs.has(runId),
+      activeRunIds: () => [...this.execs.values()].filter((e) => !e.parent).map((e) => e.id),
+      executeStored: (flowDef, run, options) => this.executeStored(flowDef, run, options),
+      prepareParams: async (flowDef, params) => {
+        await this.parse(flowDef.params, params, `params of flow \`${flowDef.name}\``);
+        return redact(params, this.options.redactKeys, `params of flow \`${flowDef.name}\``);
+      },
+      cancel: (runId, reason) => this.cancel(runId, reason),
+    };
+  }
+
+  private async executeStored(def: Flow<unknown, unknown>, run: FlowRunRecord, options: ExecuteStoredOptions): Promise<{ result: () => Promise<unknown> }> {
+    if (this.stopping) throw new FlowError('ENGINE_STOPPED', 'The engine is stopping; it starts no new runs');
+    const params = await this.parse(def.params, run.params, `stored params of flow \`${def.name}\` (run \`${run.id}\`)`);
+    const exec = new RunExecution(run.id, def, params, run.idempotencyKey, run.queue, undefined, otelContext.active(), undefined, (s) => s.reason);
+    exec.attempt = options.attempt;
+    exec.state = run.state;
+    if (options.priorTasks) exec.priorTasks = options.priorTasks;
+    this.launch(exec, run);
+    return { result: () => exec.promise };
   }
 
   /**
@@ -931,6 +1001,15 @@ export class Engine {
 
   private async executeTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
     const prior = exec.priorTasks?.get(key);
+    const stepError = prior && priorStepError(exec.id, key, prior, t.name, 'task', t.options.atMostOnce);
+    if (stepError) {
+      if (stepError.code === 'AT_MOST_ONCE_INTERRUPTED') {
+        const failed = this.newCall(exec, scope, t.name, key, 'task', 1, t.options.tags, true);
+        exec.calls.delete(failed.taskRunId);
+        await this.transitionTask(exec, failed, 'Failed', { reason: 'interrupted atMostOnce task', patch: { endedAt: this.clock.now() }, error: serializeError(stepError) });
+      }
+      throw stepError;
+    }
     if (prior?.state === 'Completed' && prior.resultPersisted && t.options.persistResult) return prior.result;
     const policy = t.options.retry;
     const call = this.newCall(exec, scope, t.name, key, 'task', policy.retries + 1, t.options.tags, t.options.atMostOnce);
@@ -1153,6 +1232,8 @@ export class Engine {
 
   private async executeChild(exec: RunExecution, scope: AttemptScope, def: Flow<unknown, unknown>, rawParams: unknown, key: string): Promise<unknown> {
     const prior = exec.priorTasks?.get(key);
+    const stepError = prior && priorStepError(exec.id, key, prior, def.name, 'flow', false);
+    if (stepError) throw stepError;
     if (prior?.state === 'Completed') return prior.result;
     const call = this.newCall(exec, scope, def.name, key, 'flow', 1, def.options.tags, false);
     try {
