@@ -27,7 +27,7 @@ export interface ApiUsageOptions {
 
 /** Parses `api-usage=25/15000` out of a `Sforce-Limit-Info` header value. */
 export function parseLimitInfo(header: string | undefined | null): ApiUsage | undefined {
-  const m = header ? /api-usage=(\d+)\/(\d+)/.exec(header) : null;
+  const m = header ? /(?:^|[\s,;])api-usage=(\d+)\/(\d+)/.exec(header) : null;
   if (!m) return undefined;
   const used = Number(m[1]);
   const limit = Number(m[2]);

@@ -63,7 +63,7 @@ describe('connectSalesforce', () => {
     server = await startSalesforceTestServer({ jwtPublicKey: publicKey });
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await expect(connectSalesforce(testConnectionConfig(server, { jwtPrivateKey: other }))).rejects.toMatchObject({ category: 'auth' });
-    await expect(connectSalesforce({ ...testConnectionConfig(server, 'client_credentials'), clientSecret: 'nope' })).rejects.toMatchObject({ category: 'auth' });
+    await expect(connectSalesforce({ auth: 'client_credentials', clientId: server.credentials.clientId, clientSecret: 'nope', loginUrl: server.url })).rejects.toMatchObject({ category: 'auth' });
     expect(server.stats.failedLogins).toBe(2);
   });
 

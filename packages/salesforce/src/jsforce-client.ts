@@ -203,7 +203,8 @@ export async function connectSalesforce(input: SalesforceConfigInput, options: C
   function rest<T>(request: HttpRequest): Promise<T> {
     return Promise.resolve(conn.request<T>(request, requestOptions)).finally(() => {
       const u = conn.limitInfo?.apiUsage;
-      if (u) recordUsage({ used: u.used, limit: u.limit, fraction: u.limit > 0 ? u.used / u.limit : 1 });
+      const seen = governor.current;
+      if (u && (u.used !== seen?.used || u.limit !== seen.limit)) recordUsage({ used: u.used, limit: u.limit, fraction: u.limit > 0 ? u.used / u.limit : 1 });
     });
   }
 

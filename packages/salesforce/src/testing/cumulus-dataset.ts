@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type * as NodeSqlite from 'node:sqlite';
 import { parse as parseYaml } from 'yaml';
 import { makeSalesforceId } from '../ids.js';
 import type { InputRecord } from './record-store.js';
@@ -85,6 +85,8 @@ export async function loadCumulusDataset(
     const sfObject = step.sf_object ?? name;
     return { name, sfObject, table: step.table ?? sfObject, step };
   });
+  // Loaded at run time: bundlers drop the `node:` prefix that `sqlite` (a prefix-only builtin) needs.
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof NodeSqlite;
   const db = new DatabaseSync(':memory:');
   try {
     db.exec(await readFile(sqlPath, 'utf8'));
