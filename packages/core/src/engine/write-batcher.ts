@@ -55,6 +55,9 @@ export class WriteBatcher {
 
   private drain(): Promise<void> {
     if (this.active) return this.active;
+    // Nothing queued (a flush() took it first): an empty drain would clear `active` before it is
+    // even assigned, leave it set for good, and stall every later write.
+    if (this.pending.length === 0) return Promise.resolve();
     this.active = (async () => {
       try {
         while (this.pending.length > 0) {
