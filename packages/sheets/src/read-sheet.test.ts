@@ -320,8 +320,8 @@ describe('readSheet through googleapis against the test server', () => {
   });
 
   it('retries a request that timed out against injected latency', async () => {
-    server = await startSheetsTestServer({ sheets: VIRTUAL_SESSIONS, faults: [{ latencyMs: 400 }] });
-    const client = createSheetsClient({ auth: { apiKey: 'unused' }, rootUrl: server.rootUrl, timeoutMs: 100 });
+    server = await startSheetsTestServer({ sheets: VIRTUAL_SESSIONS, faults: [{ latencyMs: 1500 }] });
+    const client = createSheetsClient({ auth: { apiKey: 'unused' }, rootUrl: server.rootUrl, timeoutMs: 300 });
     const retries: string[] = [];
     const result = await readSheet(client, {
       spreadsheetId: 'vs-2024',
@@ -330,7 +330,9 @@ describe('readSheet through googleapis against the test server', () => {
       sleep: recordingSleep(),
       onRetry: ({ error }) => retries.push(`${error.code}/${error.category}`),
     });
-    expect(result.attempts).toBe(2);
-    expect(retries).toEqual(['SHEETS_NETWORK/timeout']);
+    // Only the first request is slowed down; a loaded machine may time out once more, never fail.
+    expect(result.rows).toHaveLength(4);
+    expect(result.attempts).toBeGreaterThanOrEqual(2);
+    expect(retries[0]).toBe('SHEETS_NETWORK/timeout');
   });
 });
