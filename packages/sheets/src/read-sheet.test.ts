@@ -38,7 +38,7 @@ const VIRTUAL_SESSIONS: TestSpreadsheets = {
 
 /** Polls (real time, briefly) until `predicate` holds: the HTTP round trip is real, only waits are on the clock. */
 async function waitUntil(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 2000 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(predicate()).toBe(true);
 }
 
