@@ -69,10 +69,11 @@ export function ganttChart(detail: RunDetail, now: number): SafeHtml {
   const start = Math.min(run.startedAt ?? run.createdAt, ...taskRuns.map((t) => t.startedAt ?? Infinity));
   const end = Math.max(run.endedAt ?? now, ...taskRuns.map((t) => t.endedAt ?? 0), start + 1);
   const span = end - start;
-  const label = 200;
-  const width = 760;
+  const label = 160;
+  const status = 200;
+  const width = 900;
   const rowH = 22;
-  const plot = width - label - 10;
+  const plot = width - label - status - 10;
   const x = (t: number): number => label + ((t - start) / span) * plot;
   const rows = taskRuns.map((t, i) => {
     const y = 20 + i * rowH;
@@ -89,5 +90,5 @@ export function ganttChart(detail: RunDetail, now: number): SafeHtml {
     return html`<g class="task-row"><text x="4" y="${y + 15}" font-size="11">${t.taskKey.length > 28 ? `${t.taskKey.slice(0, 27)}…` : t.taskKey}</text>${segments}<text x="${width - 4}" y="${y + 15}" font-size="10" text-anchor="end" fill="#424242">${t.state}${attempts}${progress}</text></g>`;
   });
   const height = 30 + taskRuns.length * rowH;
-  return html`<svg class="gantt" role="img" aria-label="Task timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><text x="${label}" y="12" font-size="10" fill="#616161">${formatTime(start)}</text><text x="${width - 10}" y="12" font-size="10" text-anchor="end" fill="#616161">+${formatDuration(span)}</text>${rows}</svg>`;
+  return html`<svg class="gantt" role="img" aria-label="Task timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><text x="${label}" y="12" font-size="10" fill="#616161">${formatTime(start)}</text><text x="${label + plot}" y="12" font-size="10" text-anchor="end" fill="#616161">+${formatDuration(span)}</text>${rows}</svg>`;
 }

@@ -6,7 +6,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { Json, RunState, Store } from '@vms/flow-core';
+import type { FlowStats, Json, RunState, Store } from '@vms/flow-core';
 import type { TokenVerifier } from '../http/auth.js';
 import type { RunnerControl } from '../http/control.js';
 import { HttpError, HttpErrorCode } from '../http/errors.js';
@@ -35,6 +35,23 @@ export interface DashboardDeps {
 }
 
 type Env = { Variables: { session: Session } };
+
+function emptyStats(flowName: string, periodStart: number): FlowStats {
+  return {
+    flowName,
+    periodStart,
+    total: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    crashed: 0,
+    successRate: null,
+    minDurationMs: null,
+    avgDurationMs: null,
+    maxDurationMs: null,
+    errorTypes: {},
+  };
+}
 
 function send(c: Context, body: SafeHtml, status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 500 = 200): Response {
   return c.html(body.value, status);
@@ -138,9 +155,15 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
     const day = 86_400_000;
     const since = Math.floor(now / day) * day - 13 * day;
     const all = await store.stats({ since, bucketMs: day });
-    const stats = new Map<string, typeof all>();
-    for (const s of all) stats.set(s.flowName, [...(stats.get(s.flowName) ?? []), s]);
-    for (const list of stats.values()) list.sort((a, b) => a.periodStart - b.periodStart);
+    // One slot per day for 14 days, empty days included, so the charts share one time axis.
+    const stats = new Map<string, FlowStats[]>();
+    for (const flowName of new Set(all.map((s) => s.flowName))) {
+      const byStart = new Map(all.filter((s) => s.flowName === flowName).map((s) => [s.periodStart, s]));
+      stats.set(
+        flowName,
+        Array.from({ length: 14 }, (_, i) => byStart.get(since + i * day) ?? emptyStats(flowName, since + i * day)),
+      );
+    }
     const notice = c.req.query('notice');
     return send(
       c,

@@ -16,7 +16,7 @@ export const XSS = `<script>window.__xss = 1; document.title = 'pwned'</script>`
 
 const syncEntity = task({
   name: 'sync-entity',
-  input: z.object({ entity: z.string(), records: z.number().int(), failFirst: z.boolean() }),
+  input: z.object({ entity: z.string(), records: z.number().int(), failFirst: z.boolean(), stepDelayMs: z.number().int() }),
   retries: 2,
   retryDelay: 20,
   run: async (ctx, input) => {
@@ -24,7 +24,7 @@ const syncEntity = task({
     if (input.failFirst && ctx.attempt === 1) throw new Error(`temporary failure on ${input.entity}`);
     for (let done = 0; done <= input.records; done += Math.max(1, Math.floor(input.records / 4))) {
       ctx.progress({ done: Math.min(done, input.records), total: input.records, unit: 'records' });
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, input.stepDelayMs));
     }
     return { entity: input.entity, processed: input.records, errors: [] as { code: string; message: string }[] };
   },
@@ -33,11 +33,11 @@ const syncEntity = task({
 /** A small sync: `entities` tasks in parallel, the second fails once and is retried. */
 export const demoSync = flow({
   name: 'demo-sync',
-  params: z.object({ entities: z.number().int().min(1).max(10).default(3), records: z.number().int().min(0).max(1000).default(40) }),
-  run: async (ctx, { entities, records }) => {
+  params: z.object({ entities: z.number().int().min(1).max(10).default(3), records: z.number().int().min(0).max(1000).default(40), stepDelayMs: z.number().int().min(0).max(2000).default(5) }),
+  run: async (ctx, { entities, records, stepDelayMs }) => {
     const names = ['accounts', 'contacts', 'events', 'affiliations', 'history', 'pathways', 'schools', 'classes', 'teachers', 'students'];
     const results = await Promise.all(
-      names.slice(0, entities).map((entity, i) => ctx.run(syncEntity, { entity, records, failFirst: i === 1 }, { key: entity })),
+      names.slice(0, entities).map((entity, i) => ctx.run(syncEntity, { entity, records, failFirst: i === 1, stepDelayMs }, { key: entity })),
     );
     return { processed: results.reduce((n, r) => n + r.processed, 0) };
   },
