@@ -18,7 +18,7 @@ import { EngineMetrics } from '../telemetry/metrics.js';
 import { SpanAttribute, SpanEventName, SpanName, markSpanError } from '../telemetry/tracing.js';
 import { sleep, systemClock, type Clock, type TimerHandle } from '../time/clock.js';
 import { checkInteger, invalid } from '../validate.js';
-import { Limits, type SlotUsage } from './limits.js';
+import { Limits, onAbort, type SlotUsage } from './limits.js';
 import { levelEnabled, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { redact, serializeError, toJson } from './serialize.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -256,7 +256,11 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.tracer = options.tracer ?? trace.getTracer('@vms/flow-core', VERSION);
     this.metrics = new EngineMetrics(options.meter ?? otelMetrics.getMeter('@vms/flow-core', VERSION));
-    this.batcher = new WriteBatcher(this.store, (error) => this.reportError(error, 'store:batch'));
+    this.batcher = new WriteBatcher(
+      this.store,
+      (error) => this.reportError(error, 'store:batch'),
+      this.store.capabilities.durable ? 'immediate' : 'microtask',
+    );
     this.limits = new Limits(this.options, this.clock, this.metrics);
   }
 
@@ -1127,9 +1131,9 @@ export class Engine {
 
   private async runTaskAttempt(exec: RunExecution, scope: AttemptScope, call: CallState, t: Task<unknown, unknown>, input: unknown, attempt: number): Promise<AttemptOutcome<unknown>> {
     const controller = new AbortController();
-    const onScopeAbort = (): void => controller.abort(scope.signal.reason);
+    let unsubscribe = noop;
     if (scope.signal.aborted) controller.abort(scope.signal.reason);
-    else scope.signal.addEventListener('abort', onScopeAbort, { once: true });
+    else unsubscribe = onAbort(scope.signal, () => controller.abort(scope.signal.reason));
     const timeout = t.options.timeout;
     const timer =
       timeout === undefined
@@ -1177,7 +1181,7 @@ export class Engine {
       return { ok: false, error };
     } finally {
       if (timer !== undefined) this.clock.clearTimeout(timer);
-      scope.signal.removeEventListener('abort', onScopeAbort);
+      unsubscribe();
       span.setAttribute(SpanAttribute.State, state);
       span.end();
       call.span = undefined;

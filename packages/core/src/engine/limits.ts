@@ -48,19 +48,43 @@ export interface SlotUsage {
   rates: Record<string, number>;
 }
 
+// One 'abort' listener per signal, dispatching to a Set: thousands of waiting tasks on one run's
+// signal would otherwise make each add/remove O(n) in Node's listener list (O(n²) in total).
+const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `callback` when `signal` aborts; returns a function that unsubscribes in O(1). */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = abortCallbacks.get(signal);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    abortCallbacks.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        abortCallbacks.delete(signal);
+        for (const cb of [...set]) cb();
+      },
+      { once: true },
+    );
+  }
+  const set = callbacks;
+  set.add(callback);
+  return () => void set.delete(callback);
+}
+
 function take(limiter: Limiter, holder: string, signal: AbortSignal): Promise<Release> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<Release>((resolve, reject) => {
     const wait = new AbortController();
     let started = false;
-    const onAbort = (): void => wait.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unsubscribe = onAbort(signal, () => wait.abort(signal.reason));
     limiter.queue
       .add(
         () =>
           new Promise<void>((free) => {
             started = true;
-            signal.removeEventListener('abort', onAbort);
+            unsubscribe();
             limiter.holders.add(holder);
             let released = false;
             resolve(() => {
@@ -73,7 +97,7 @@ function take(limiter: Limiter, holder: string, signal: AbortSignal): Promise<Re
         { signal: wait.signal },
       )
       .catch((error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         if (!started) reject(error);
       });
   });

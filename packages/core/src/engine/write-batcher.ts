@@ -22,9 +22,15 @@ export class WriteBatcher {
   private scheduled = false;
   private active: Promise<void> | undefined;
 
+  /**
+   * @param flushOn when a batch starts: `'immediate'` (next event-loop turn: bigger batches, one
+   * transaction per tick for a durable store) or `'microtask'` (at once: lower latency for an
+   * in-memory store, where a transaction costs nothing).
+   */
   constructor(
     private readonly store: Store,
     private readonly onError: (error: unknown) => void,
+    private readonly flushOn: 'immediate' | 'microtask' = 'immediate',
   ) {}
 
   /** Queues `op`; the promise settles when its batch commits (it is pre-handled: ignoring it is safe). */
@@ -33,10 +39,12 @@ export class WriteBatcher {
     promise.catch(() => undefined);
     if (!this.scheduled && !this.active) {
       this.scheduled = true;
-      realSetImmediate(() => {
+      const run = (): void => {
         this.scheduled = false;
         void this.drain();
-      });
+      };
+      if (this.flushOn === 'immediate') realSetImmediate(run);
+      else queueMicrotask(run);
     }
     return promise;
   }
