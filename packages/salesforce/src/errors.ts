@@ -1,8 +1,9 @@
 /**
- * Errors of the Salesforce plugin. `SalesforceError` has the same shape as `FlowError` from
- * `@vms/flow-core` (a string `code`, a `category` that decides retryability, `cause` kept), so the
- * engine classifies it without knowing this plugin.
+ * Errors of the Salesforce plugin. `SalesforceError` extends `FlowError` from `@vms/flow-core`
+ * with a string `code` and a `category` that decides retryability, so the engine classifies it
+ * without knowing this plugin.
  */
+import { FlowError } from '@vms/flow-core';
 
 /** Stable machine-readable codes of {@link SalesforceError}. */
 export const SalesforceErrorCode = {
@@ -55,12 +56,12 @@ export interface SalesforceErrorOptions {
 }
 
 /** An error raised by `@vms/flow-salesforce`. */
-export class SalesforceError extends Error {
+export class SalesforceError extends FlowError {
   override readonly name = 'SalesforceError';
   /** One of {@link SalesforceErrorCode}. */
-  readonly code: SalesforceErrorCode;
+  declare readonly code: SalesforceErrorCode;
   /** What kind of failure this is; `rate_limit`, `network` and `timeout` are retryable. */
-  readonly category: SalesforceErrorCategory;
+  declare readonly category: SalesforceErrorCategory;
   /** Salesforce's own `errorCode`, when it sent one. */
   readonly apiErrorCode: string | undefined;
   /** HTTP status of the failed response, when known. */
@@ -72,9 +73,7 @@ export class SalesforceError extends Error {
     message: string,
     options: SalesforceErrorOptions = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.category = category;
+    super(code, message, { cause: options.cause, category });
     this.apiErrorCode = options.apiErrorCode;
     this.statusCode = options.statusCode;
   }

@@ -3,6 +3,7 @@ import { nextRetryDelay, retryPolicy, withRetry } from './retry.js';
 import { SalesforceError } from './errors.js';
 import { parseLimitInfo } from './api-usage.js';
 import { toSalesforceError } from './errors.js';
+import { FlowError, classifyError } from '@vms/flow-core';
 
 describe('retry policy', () => {
   it('backs off exponentially up to maxDelayMs, with bounded jitter, and stops after `retries`', () => {
@@ -43,6 +44,14 @@ describe('retry policy', () => {
       [new Error('something else'), 'unknown'],
     ];
     expect(cases.map(([e]) => toSalesforceError(e).category)).toEqual(cases.map(([, c]) => c));
+  });
+
+  it('SalesforceError is a FlowError the engine classifies by category', () => {
+    const limit = new SalesforceError('SF_REQUEST_LIMIT', 'rate_limit', 'limit');
+    const auth = new SalesforceError('SF_AUTH_FAILED', 'auth', 'bad password');
+    expect(limit).toBeInstanceOf(FlowError);
+    expect(classifyError(limit)).toMatchObject({ category: 'rate_limit', retryable: true });
+    expect(classifyError(auth)).toMatchObject({ category: 'auth', retryable: false });
   });
 
   it('parses Sforce-Limit-Info', () => {

@@ -1,10 +1,19 @@
-import type { SalesforceConfigInput } from '../config.js';
+import type { z } from 'zod';
+import type { PasswordAuthConfig, SalesforceConfigInput } from '../config.js';
 import type { SalesforceTestServer } from './server.js';
 
 /**
  * A connection config for `connectSalesforce` that logs in to `server` with the given method
  * (`jwt` needs the private key matching the server's `jwtPublicKey`).
  */
+export function testConnectionConfig(
+  server: Pick<SalesforceTestServer, 'url' | 'credentials'>,
+  auth?: 'password' | 'oauth-password',
+): z.input<typeof PasswordAuthConfig>;
+export function testConnectionConfig(
+  server: Pick<SalesforceTestServer, 'url' | 'credentials'>,
+  auth: 'password' | 'oauth-password' | 'refresh_token' | 'client_credentials' | { jwtPrivateKey: string },
+): SalesforceConfigInput;
 export function testConnectionConfig(
   server: Pick<SalesforceTestServer, 'url' | 'credentials'>,
   auth: 'password' | 'oauth-password' | 'refresh_token' | 'client_credentials' | { jwtPrivateKey: string } = 'password',
