@@ -77,8 +77,7 @@ describe('dashboard in Chromium', () => {
       reloads += 1;
     });
     // The page reloads itself (meta refresh) while the run is active, until it shows Completed.
-    // Runs in the page (a string, as this package's tsconfig has no DOM types).
-    await page.waitForFunction("document.querySelector('h1 .state')?.textContent === 'Completed'", undefined, { timeout: 20_000 });
+    await page.locator('h1 .state', { hasText: /^Completed$/ }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#run-id').textContent()).toBe(runId);
     expect(reloads).toBeGreaterThan(0);
     expect(await page.locator('meta[http-equiv=refresh]').count()).toBe(0);
@@ -101,7 +100,7 @@ describe('dashboard in Chromium', () => {
     });
     await loginAs(page, READ_TOKEN);
     await page.goto(`${fx.http.url}/runs/${hostile.runId}`);
-    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.title()).not.toBe('pwned');
     expect(await page.locator('script').count()).toBe(0);
     expect(await page.locator('img').count()).toBe(0);
