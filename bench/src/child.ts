@@ -3,14 +3,15 @@
  * Runs one case once (the case warms itself up), then prints `@@bench {json}` with the timed
  * figures and the process's peak RSS, and exits.
  */
-import { ERROR_PREFIX, RESULT_PREFIX, type Measurement } from './measurement.js';
+import { ERROR_PREFIX, RESULT_PREFIX, type CaseOutput, type Measurement } from './measurement.js';
 import { CASE_FUNCTIONS, isCaseFunctionName } from './registry.js';
 
 async function main(): Promise<void> {
   const [name, json = '{}'] = process.argv.slice(2);
   if (!isCaseFunctionName(name)) throw new Error(`Expected a case name (${Object.keys(CASE_FUNCTIONS).join(', ')}), got \`${String(name)}\``);
   const params = JSON.parse(json) as never;
-  const out = await CASE_FUNCTIONS[name](params);
+  const fn = (await CASE_FUNCTIONS[name]()) as (p: never) => Promise<CaseOutput>;
+  const out = await fn(params);
   const measurement: Measurement = {
     count: out.count,
     ms: out.ms,

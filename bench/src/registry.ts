@@ -1,20 +1,24 @@
-/** Every case function a child process can run, by name. */
+/**
+ * Every case function a child process can run, by name. Loaded lazily, so a child imports only
+ * its own case's modules (an engine case never loads jsforce), which keeps peak RSS comparable.
+ */
 import type { CaseOutput } from './measurement.js';
-import { engineMemory, engineSqlite, pqueueFloor, pqueueSqliteFloor } from './cases/engine.js';
-import { syncFloor, syncOurs, syncPlain } from './cases/sync.js';
 
 /** A case body: runs in a fresh child process, returns the timed figures. */
 export type CaseFunction = (params: never) => Promise<CaseOutput>;
 
+const engine = () => import('./cases/engine.js');
+const sync = () => import('./cases/sync.js');
+
 export const CASE_FUNCTIONS = {
-  'pqueue-floor': pqueueFloor,
-  'pqueue-sqlite-floor': pqueueSqliteFloor,
-  'engine-memory': engineMemory,
-  'engine-sqlite': engineSqlite,
-  'sync-floor': syncFloor,
-  'sync-ours': syncOurs,
-  'sync-plain': syncPlain,
-} as const satisfies Record<string, CaseFunction>;
+  'pqueue-floor': async () => (await engine()).pqueueFloor,
+  'pqueue-sqlite-floor': async () => (await engine()).pqueueSqliteFloor,
+  'engine-memory': async () => (await engine()).engineMemory,
+  'engine-sqlite': async () => (await engine()).engineSqlite,
+  'sync-floor': async () => (await sync()).syncFloor,
+  'sync-ours': async () => (await sync()).syncOurs,
+  'sync-plain': async () => (await sync()).syncPlain,
+} as const satisfies Record<string, () => Promise<CaseFunction>>;
 
 export type CaseFunctionName = keyof typeof CASE_FUNCTIONS;
 
