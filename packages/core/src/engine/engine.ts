@@ -314,6 +314,10 @@ export class Engine {
     }
   }
 
+  private hasHook(name: keyof EngineHooks): boolean {
+    return this.options.hooks.some((h) => typeof h[name] === 'function');
+  }
+
   private write(op: StoreOp): Promise<unknown> {
     return this.batcher.write(op);
   }
@@ -913,6 +917,17 @@ export class Engine {
   // ------------------------------------------------------------------ internals: task calls
 
   private emitTaskState(exec: RunExecution, call: CallState, from: RunState | null, to: RunState, reason: string | null, error?: SerializedError): void {
+    if (exec.span?.isRecording()) {
+      exec.span.addEvent(SpanEventName.State, {
+        [SpanAttribute.StateFrom]: from ?? '',
+        [SpanAttribute.StateTo]: to,
+        [SpanAttribute.StateReason]: reason ?? '',
+        [SpanAttribute.TaskKey]: call.taskKey,
+        [SpanAttribute.Attempt]: call.attempt,
+      });
+    }
+    // Hot path: build the payload only when someone listens.
+    if (this.emitter.listenerCount('task:state') === 0 && !this.hasHook('onTaskRunStateChange')) return;
     const event: TaskStateEvent = {
       runId: exec.id,
       flowName: exec.flow.name,
@@ -926,13 +941,6 @@ export class Engine {
       reason,
       ...(error ? { error } : {}),
     };
-    exec.span?.addEvent(SpanEventName.State, {
-      [SpanAttribute.StateFrom]: from ?? '',
-      [SpanAttribute.StateTo]: to,
-      [SpanAttribute.StateReason]: reason ?? '',
-      [SpanAttribute.TaskKey]: call.taskKey,
-      [SpanAttribute.Attempt]: call.attempt,
-    });
     this.emit('task:state', event);
     this.callHooks('onTaskRunStateChange', event, exec.id);
   }
@@ -1191,9 +1199,12 @@ export class Engine {
 
   private taskContext(exec: RunExecution, call: CallState, signal: AbortSignal, attempt: number): TaskContext {
     const engine = this;
+    let log: RunLogger | undefined;
     return {
       signal,
-      log: this.logger(exec, call),
+      get log(): RunLogger {
+        return (log ??= engine.logger(exec, call));
+      },
       runId: exec.id,
       flowName: exec.flow.name,
       taskName: call.taskName,
