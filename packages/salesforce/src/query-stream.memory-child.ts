@@ -51,7 +51,7 @@ for await (const chunk of queryStream(client, soql, { chunkSize: 2000 })) {
     if (r.Id! > lastId) ascending++;
     lastId = r.Id!;
   }
-  if (++chunks % 10 === 0) peak = Math.max(peak, heap() - base);
+  if (++chunks % 20 === 0) peak = Math.max(peak, heap() - base);
 }
 await server.close();
 process.stdout.write(`${JSON.stringify({ count, distinct: ascending, peakGrowth: peak, tenPages })}\n`);

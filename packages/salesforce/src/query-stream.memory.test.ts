@@ -18,7 +18,7 @@ describe('queryStream memory', () => {
     console.log(`200,000 records: peak retained growth ${(r.peakGrowth / MiB).toFixed(1)} MiB; 10 pages held: ${(r.tenPages / MiB).toFixed(1)} MiB (all 100 pages ≈ ${((r.tenPages * 10) / MiB).toFixed(0)} MiB)`);
     expect(r.count).toBe(200_000);
     expect(r.distinct).toBe(200_000); // strictly ascending Ids, so all distinct
-    // The bound: 32 MiB of retained growth, sampled after GC every 10 chunks.
+    // The bound: 32 MiB of retained growth, sampled after a full GC every 20 chunks (2,000 records each).
     expect(r.peakGrowth).toBeLessThan(32 * MiB);
     // And it is far below what materializing the result costs (100 pages ≈ 10 × tenPages).
     expect(r.peakGrowth).toBeLessThan(r.tenPages * 10 * 0.5);

@@ -51,8 +51,14 @@ export class SObjectTable {
     }
   }
 
+  private readonly exact = new Map<string, FieldInfo>();
+
   field(name: string): FieldInfo | undefined {
-    return this.fields.get(name.toLowerCase());
+    const hit = this.exact.get(name);
+    if (hit) return hit;
+    const info = this.fields.get(name.toLowerCase());
+    if (info) this.exact.set(name, info);
+    return info;
   }
 
   declare(name: string, type: FieldType | undefined): FieldInfo {
@@ -145,7 +151,7 @@ export class RecordStore {
   }
 
   private normalize(table: SObjectTable, input: InputRecord, stamp: string): StoredRecord {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = { Id: '' };
     let id: string | undefined;
     for (const [rawKey, rawValue] of Object.entries(input)) {
       if (rawKey === 'attributes' || rawValue === undefined) continue;
@@ -174,7 +180,8 @@ export class RecordStore {
       table.declare('Name', 'string');
       out.Name = name === '' ? null : name;
     }
-    return { Id: id, ...out } as StoredRecord;
+    out.Id = id;
+    return out as StoredRecord;
   }
 
   private normalizeValue(info: FieldInfo, value: unknown): unknown {
