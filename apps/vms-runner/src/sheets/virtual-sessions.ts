@@ -54,7 +54,7 @@ export interface VirtualSessionRow {
 export interface SheetIssue {
   readonly rowNumber: number;
   readonly severity: 'warning' | 'error';
-  readonly code: 'missing_title' | 'invalid_date' | 'invalid_time' | 'unmatched_name';
+  readonly code: 'missing_title' | 'invalid_date' | 'invalid_time' | 'unmatched_name' | 'no_datetime' | 'row_failed';
   readonly message: string;
 }
 
@@ -77,6 +77,8 @@ export interface ParseSheetOptions {
 /** The parsed sheet. */
 export interface ParsedSheet {
   readonly academicYear: AcademicYear;
+  /** The zone the wall times were read in. */
+  readonly timeZone: string;
   readonly rows: readonly VirtualSessionRow[];
   readonly issues: readonly SheetIssue[];
 }
@@ -167,5 +169,5 @@ export function parseVirtualSessionSheet(values: readonly (readonly unknown[])[]
       sessionType: cellText(get('Session Type')),
     });
   }
-  return { academicYear, rows, issues };
+  return { academicYear, timeZone, rows, issues };
 }
