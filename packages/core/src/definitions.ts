@@ -70,6 +70,12 @@ export interface FlowContext {
    * failure after in-flight calls settle; no further input is pulled.
    */
   map<I, O>(task: Task<I, O>, inputs: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<O[]>;
+  /**
+   * Records a call as `Skipped` without running it (e.g. a dependency failed and the flow
+   * chooses to go on): the task run is stored and emitted with `reason`. Uses the same key as
+   * `ctx.run` would (`"<name>#<n>"`, or `options.key`).
+   */
+  skip(target: Runnable<unknown, unknown>, reason: string, options?: CallOptions): Promise<void>;
   /** Like {@link FlowContext.map} but keeps no results (memory stays flat for any input count). */
   forEach<I, O>(
     task: Task<I, O>,

@@ -201,6 +201,40 @@ describe('engine: events, history, logs, progress, checkpoints', () => {
     await engine.stop();
   });
 
+  it('ctx.skip records a task as Skipped (with its reason) when the flow decides not to run it', async () => {
+    const store = new MemoryStore();
+    const engine = createEngine({ store });
+    const skipped: TaskStateEvent[] = [];
+    engine.on('task:state', (e) => e.to === 'Skipped' && skipped.push(e));
+    const extract = task({ name: 'extract', run: async () => Promise.reject(new Error('source down')) });
+    let loads = 0;
+    const load = task({ name: 'load', run: () => void loads++ });
+    const f = flow({
+      name: 'etl',
+      run: async (ctx) => {
+        try {
+          await ctx.run(extract);
+        } catch {
+          await ctx.skip(load, 'extract failed');
+          return 'partial';
+        }
+        return ctx.run(load);
+      },
+    });
+    const h = await engine.start(f);
+    expect(await h.result()).toBe('partial');
+    await engine.stop();
+    expect(loads).toBe(0);
+    const tasks = await store.getTaskRunsByRun(h.runId);
+    expect(tasks.map((t) => [t.taskKey, t.state, t.stateReason])).toEqual([
+      ['extract#1', 'Failed', 'exhausted'],
+      ['load#1', 'Skipped', 'extract failed'],
+    ]);
+    const history = (await store.getHistory(h.runId)).filter((x) => x.taskKey === 'load#1');
+    expect(history.map((x) => [x.from, x.to, x.reason])).toEqual([[null, 'Skipped', 'extract failed']]);
+    expect(skipped.map((e) => e.taskKey)).toEqual(['load#1']);
+  });
+
   it('stop() cancels active runs and leaves no timers', async () => {
     const clock = new ManualClock();
     const store = new MemoryStore();

@@ -911,6 +911,26 @@ export class Engine {
         return results;
       },
       forEach: (t, inputs, options) => forEach(t, inputs, options, options?.onResult),
+      async skip(target: Runnable<unknown, unknown>, reason: string, options?: CallOptions): Promise<void> {
+        if (typeof target !== 'object' || target === null || (target.kind !== 'task' && target.kind !== 'flow')) {
+          invalid('target', 'a task(...) or flow(...) definition', target);
+        }
+        const key = options?.key ?? `${target.name}#${(scope.counters.get(target.name) ?? 0) + 1}`;
+        if (options?.key === undefined) scope.counters.set(target.name, (scope.counters.get(target.name) ?? 0) + 1);
+        if (scope.keys.has(key)) invalid('key', 'unique in the run', key);
+        scope.keys.add(key);
+        const prior = exec.priorTasks?.get(key);
+        if (prior) return;
+        const id = randomUUID();
+        const now = engine.clock.now();
+        const written = engine.write({
+          type: 'upsertTaskRun',
+          taskRun: { id, runId: exec.id, taskKey: key, taskName: target.name, state: 'Skipped', maxAttempts: 0, now, reason: String(reason) },
+        });
+        const call: CallState = { taskRunId: id, taskKey: key, taskName: target.name, state: 'Skipped', attempt: 0, waitingFor: null, span: undefined, lastSpanContext: undefined, checkpoints: new Map(), childRunId: null };
+        engine.emitTaskState(exec, call, null, 'Skipped', String(reason));
+        await written;
+      },
     };
   }
 
