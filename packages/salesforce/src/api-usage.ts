@@ -3,7 +3,16 @@
  * every response, and an optional brake: slow down above one share of the daily limit, pause
  * (fail with a clear error) above another.
  */
+import { metrics, type Meter, type ObservableResult } from '@opentelemetry/api';
 import { SalesforceError, SalesforceErrorCode } from './errors.js';
+
+/** OpenTelemetry metric names of this plugin. */
+export const SalesforceMetricName = {
+  /** API requests used in the last 24 hours, from `Sforce-Limit-Info` (gauge). */
+  ApiUsageUsed: 'vms_flow.salesforce.api_usage.used',
+  /** The org's daily API request allowance (gauge). */
+  ApiUsageLimit: 'vms_flow.salesforce.api_usage.limit',
+} as const;
 
 /** API requests used today out of the org's daily allowance. */
 export interface ApiUsage {
@@ -23,6 +32,8 @@ export interface ApiUsageOptions {
   readonly pauseAt?: number;
   /** Called with every new reading. */
   readonly onUsage?: (usage: ApiUsage) => void;
+  /** Where the usage gauges are reported. @default the global meter `@vms/flow-salesforce` (a no-op until an OpenTelemetry SDK is registered) */
+  readonly meter?: Meter;
 }
 
 /** Parses `api-usage=25/15000` out of a `Sforce-Limit-Info` header value. */
@@ -56,6 +67,19 @@ export class ApiUsageGovernor {
       throw new TypeError(`Expected \`apiUsage.slowDownDelayMs\` to be a number >= 0, got \`${String(d)}\` (${typeof d})`);
     }
     this.options = options;
+  }
+
+  /** Reports the latest reading as OpenTelemetry gauges, with `attributes` (e.g. the instance). */
+  observe(attributes: Record<string, string>): void {
+    const meter = this.options.meter ?? metrics.getMeter('@vms/flow-salesforce');
+    const used = meter.createObservableGauge(SalesforceMetricName.ApiUsageUsed, { description: 'Salesforce API requests used (rolling 24 h)' });
+    const limit = meter.createObservableGauge(SalesforceMetricName.ApiUsageLimit, { description: 'Salesforce daily API request limit' });
+    used.addCallback((r: ObservableResult) => {
+      if (this.usage) r.observe(this.usage.used, attributes);
+    });
+    limit.addCallback((r: ObservableResult) => {
+      if (this.usage) r.observe(this.usage.limit, attributes);
+    });
   }
 
   /** The latest reading, or `undefined` before the first response. */

@@ -64,6 +64,6 @@ export {
 } from './watermark.js';
 export { soql, soqlDate, soqlDateTime, soqlId, soqlIdentifier, soqlLike, soqlLiteral, soqlString, SoqlFragment } from './soql.js';
 export { isSalesforceId, normalizeSalesforceId } from './ids.js';
-export { parseLimitInfo, type ApiUsage, type ApiUsageOptions } from './api-usage.js';
+export { parseLimitInfo, SalesforceMetricName, type ApiUsage, type ApiUsageOptions } from './api-usage.js';
 export { salesforceTasks, type SalesforceHealth, type SalesforceTasksOptions } from './tasks.js';
 export { DEFAULT_RETRY_POLICY, nextRetryDelay, retryPolicy, type RetryEvent, type RetryPolicy } from './retry.js';

@@ -127,3 +127,24 @@ describe('connectSalesforce', () => {
     );
   });
 });
+
+describe('API usage metric', () => {
+  it('reports used and limit as OpenTelemetry gauges on the given meter', async () => {
+    server = await startSalesforceTestServer({ records: { Account: [{ Name: 'A' }] }, apiUsage: { used: 40, limit: 1000 } });
+    // A minimal Meter (third-party API) that keeps the gauge callbacks, as an SDK reader would call them.
+    const callbacks = new Map<string, (r: { observe: (v: number, a?: Record<string, string>) => void }) => void>();
+    const meter = {
+      createObservableGauge: (name: string) => ({ addCallback: (cb: never) => void callbacks.set(name, cb) }),
+    } as unknown as import('@opentelemetry/api').Meter;
+    const client = await connectSalesforce(testConnectionConfig(server), { apiUsage: { meter } });
+    const read = (name: string): Array<[number, Record<string, string> | undefined]> => {
+      const out: Array<[number, Record<string, string> | undefined]> = [];
+      callbacks.get(name)!({ observe: (v, a) => void out.push([v, a]) });
+      return out;
+    };
+    expect(read('vms_flow.salesforce.api_usage.used')).toEqual([]); // nothing before the first response
+    await client.limits();
+    expect(read('vms_flow.salesforce.api_usage.used')).toEqual([[41, { 'vms_flow.salesforce.instance': server.url }]]);
+    expect(read('vms_flow.salesforce.api_usage.limit')).toEqual([[1000, { 'vms_flow.salesforce.instance': server.url }]]);
+  });
+});

@@ -178,6 +178,7 @@ export async function connectSalesforce(input: SalesforceConfigInput, options: C
     throw e;
   }
 
+  governor.observe({ 'vms_flow.salesforce.instance': conn.instanceUrl });
   const recordUsage = (usage: ApiUsage | undefined): void => governor.record(usage);
 
   /** One logical request: brake check, jsforce call, classification, retries. */
