@@ -75,7 +75,7 @@ export interface FlowContext {
    * chooses to go on): the task run is stored and emitted with `reason`. Uses the same key as
    * `ctx.run` would (`"<name>#<n>"`, or `options.key`).
    */
-  skip(target: Runnable<unknown, unknown>, reason: string, options?: CallOptions): Promise<void>;
+  skip<I, O>(target: Runnable<I, O>, reason: string, options?: CallOptions): Promise<void>;
   /** Like {@link FlowContext.map} but keeps no results (memory stays flat for any input count). */
   forEach<I, O>(
     task: Task<I, O>,

@@ -911,7 +911,7 @@ export class Engine {
         return results;
       },
       forEach: (t, inputs, options) => forEach(t, inputs, options, options?.onResult),
-      async skip(target: Runnable<unknown, unknown>, reason: string, options?: CallOptions): Promise<void> {
+      async skip<I, O>(target: Runnable<I, O>, reason: string, options?: CallOptions): Promise<void> {
         if (typeof target !== 'object' || target === null || (target.kind !== 'task' && target.kind !== 'flow')) {
           invalid('target', 'a task(...) or flow(...) definition', target);
         }
