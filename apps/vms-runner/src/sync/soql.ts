@@ -3,10 +3,10 @@
  * `(SystemModstamp, Id)` so records sharing a timestamp are neither lost nor repeated, and a
  * chunk's last record is a valid resume point.
  *
- * Literals are built here by small validating helpers (datetimes as unquoted UTC literals, Ids
- * checked against the Id alphabet): nothing from outside reaches the query unchecked.
+ * Literals go through the Salesforce plugin's helpers (`soqlDateTime`: unquoted UTC literal;
+ * `soqlId`: length, alphabet and checksum validated): nothing reaches the query unchecked.
  */
-import { VmsError, VmsErrorCode, describeValue } from '../db/errors';
+import { soqlDateTime, soqlId } from '@vms/flow-salesforce';
 import type { EntityDefinition } from './entity';
 
 /** A position in `(SystemModstamp, Id)` order. `id: ''` means "from this instant on". */
@@ -17,39 +17,23 @@ export interface Cursor {
   readonly id: string;
 }
 
-/** An unquoted SOQL datetime literal in UTC, second precision (`2025-06-01T10:00:00Z`). */
-export function soqlDateTime(value: string | number | Date): string {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) {
-    throw new VmsError(VmsErrorCode.InvalidOption, `Expected a datetime for a SOQL literal, got ${describeValue(value)}`, { category: 'validation' });
-  }
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
-
-/** A quoted SOQL Id literal; throws unless `value` is a 15/18-character alphanumeric Id. */
-export function soqlId(value: string): string {
-  if (typeof value !== 'string' || !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value)) {
-    throw new VmsError(VmsErrorCode.InvalidOption, `Expected a Salesforce Id, got ${describeValue(value)}`, { category: 'validation' });
-  }
-  return `'${value}'`;
-}
+export { soqlDateTime, soqlId };
 
 /** The fields every entity query selects besides its own. */
 export const STAMP_FIELDS = ['Id', 'SystemModstamp', 'LastModifiedDate'] as const;
 
 /**
  * `SELECT ... FROM ... WHERE <entity filter> AND <after cursor> ORDER BY SystemModstamp, Id`.
- * With a cursor at a whole second and an Id, the condition is strictly after it; otherwise
- * (a look-back start) it is "at or after the instant".
+ * With an Id the condition is strictly after the cursor; with `id: ''` (a look-back start) it is
+ * "at or after the instant".
  */
 export function buildEntitySoql(entity: EntityDefinition<unknown>, after: Cursor | null = null): string {
   const fields = [...new Set([...STAMP_FIELDS, ...entity.fields])];
   const conditions: string[] = [];
   if (entity.where) conditions.push(entity.where.includes(' OR ') && !entity.where.startsWith('(') ? `(${entity.where})` : entity.where);
   if (after) {
-    const ms = Date.parse(after.modstamp);
-    const ts = soqlDateTime(ms);
-    if (after.id !== '' && ms % 1000 === 0) {
+    const ts = soqlDateTime(Date.parse(after.modstamp));
+    if (after.id !== '') {
       conditions.push(`(SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlId(after.id)}))`);
     } else {
       conditions.push(`SystemModstamp >= ${ts}`);
