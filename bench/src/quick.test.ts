@@ -3,7 +3,7 @@
  * processes and writes the table. No timing assertions: only that each case produced a finite
  * positive figure and the report holds every case.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '@vms/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('quick suite', () => {
     const dir = await tempDir('vms-bench-quick-');
     try {
       const file = join(dir.path, 'BENCHMARKS.md');
-      writeResults(file, '# Benchmarks\n\nHand-written text above the table.\n', '');
+      writeFileSync(file, '# Benchmarks\n\nHand-written text above the table.\n');
       writeResults(file, renderResults(result, { before, after: machineInfo() }, 'pnpm bench -- --quick'), '');
       const text = readFileSync(file, 'utf8');
       expect(text).toContain('Hand-written text above the table.');
