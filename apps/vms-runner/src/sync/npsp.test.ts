@@ -16,7 +16,7 @@ import { ENTITIES } from './entities';
 import type { SfRecord } from './entity';
 import { syncEntities } from './run-sync';
 
-const DATASET = fileURLToPath(new URL('../../../../../shared/data/npsp-dev-org', import.meta.url));
+const DATASET = fileURLToPath(new URL('../../../../data/npsp-dev-org', import.meta.url));
 
 let dir: TempDir;
 let db: VmsDatabase;

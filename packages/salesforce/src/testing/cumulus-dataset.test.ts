@@ -11,7 +11,7 @@ import { loadCumulusDataset } from './cumulus-dataset.js';
 import { startSalesforceTestServer, type SalesforceTestServer } from './server.js';
 import { testConnectionConfig } from './connection-config.js';
 
-const NPSP = fileURLToPath(new URL('../../../../../shared/data/npsp-dev-org', import.meta.url));
+const NPSP = fileURLToPath(new URL('../../../../data/npsp-dev-org', import.meta.url));
 
 let server: SalesforceTestServer | undefined;
 afterEach(async () => {
