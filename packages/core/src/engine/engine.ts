@@ -679,6 +679,7 @@ export class Engine {
       const errors: unknown[] = [];
       let previousDelay: number | undefined;
       for (let attempt = exec.attempt; ; attempt++) {
+        if (exec.signal.aborted) throw exec.signal.reason;
         exec.attempt = attempt;
         exec.waitingFor = null;
         span.setAttribute(SpanAttribute.Attempt, attempt);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, RetriesExhaustedError, RetryAfterError, TimeoutError } from '../errors.js';
 import type { RetryEvent } from '../events.js';
-import { createEngine, flow, task } from '../index.js';
+import { createEngine, flow, sleep as sleepFor, task } from '../index.js';
 import { ManualClock, MemoryStore, seededRandom } from '../testing.js';
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -258,6 +258,28 @@ describe('retry timing through the engine', () => {
     expect(error.attempts.every((e) => e instanceof TimeoutError)).toBe(true);
     const [taskRun] = await store.getTaskRunsByRun(handle.runId);
     expect(taskRun?.error?.attempts?.map((a) => a.code)).toEqual(['TIMEOUT', 'TIMEOUT']);
+    await engine.stop();
+  });
+
+  it('flow timeout: the attempt fails with TimeoutError, its running task is cancelled, retry rules apply', async () => {
+    const { clock, store, engine } = setup();
+    let calls = 0;
+    const t = task({ name: 'long', run: async (ctx) => (calls++, await sleepFor(clock, 1000, ctx.signal)) });
+    const f = flow({ name: 'bounded', timeout: 100, retries: 1, retryDelay: 10, run: (ctx) => ctx.run(t) });
+    const start = clock.now();
+    const handle = await engine.start(f);
+    const outcome = settle(handle.result());
+    await clock.runAll();
+    const result = await outcome;
+    expect(clock.now() - start).toBe(100 + 10 + 100);
+    expect(calls).toBe(2);
+    const error = (result as { error: unknown }).error as RetriesExhaustedError;
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect(error.attempts.map((e) => (e as Error).name)).toEqual(['TimeoutError', 'TimeoutError']);
+    expect((await store.getRun(handle.runId))?.state).toBe('Failed');
+    const [taskRun] = await store.getTaskRunsByRun(handle.runId);
+    expect(taskRun?.state).toBe('Cancelled');
+    expect(taskRun?.attempt).toBe(2);
     await engine.stop();
   });
 
