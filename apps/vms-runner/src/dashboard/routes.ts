@@ -9,7 +9,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { FlowStats, Json, RunState, Store } from '@vms/flow-core';
 import type { TokenVerifier } from '../http/auth.js';
 import type { RunnerControl } from '../http/control.js';
-import { HttpError, HttpErrorCode } from '../http/errors.js';
+import { HttpError, HttpErrorCode, type HttpStatus } from '../http/errors.js';
 import { checkCancel, validateTrigger } from '../http/api.js';
 import { rowErrorsFromResults, type RowErrorSource } from '../http/row-errors.js';
 import { ListRunsParams, Name, parseInput } from '../http/schemas.js';
@@ -53,7 +53,7 @@ function emptyStats(flowName: string, periodStart: number): FlowStats {
   };
 }
 
-function send(c: Context, body: SafeHtml, status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 500 = 200): Response {
+function send(c: Context, body: SafeHtml, status: 200 | HttpStatus = 200): Response {
   return c.html(body.value, status);
 }
 

@@ -234,3 +234,12 @@ describe('schedules, health, metrics', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 });
+
+describe('shutting down', () => {
+  it('answers 503 to a trigger once the engine is stopping (last test: stops the engine)', async () => {
+    await fx.engine.stop();
+    const res = await post('/api/runs', { flow: 'demo-sync' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+  });
+});

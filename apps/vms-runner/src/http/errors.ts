@@ -13,6 +13,7 @@ export const HttpErrorCode = {
   Conflict: 'CONFLICT',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   Internal: 'INTERNAL',
+  Unavailable: 'UNAVAILABLE',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 
@@ -23,7 +24,10 @@ export interface Problem {
   message: string;
 }
 
-const STATUS: Record<HttpErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 500> = {
+/** Status codes the API answers errors with. */
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
+
+const STATUS: Record<HttpErrorCode, HttpStatus> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   BAD_REQUEST: 400,
@@ -31,6 +35,7 @@ const STATUS: Record<HttpErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 500> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
+  UNAVAILABLE: 503,
 };
 
 const CATEGORY: Record<HttpErrorCode, ErrorCategory> = {
@@ -41,13 +46,14 @@ const CATEGORY: Record<HttpErrorCode, ErrorCategory> = {
   CONFLICT: 'validation',
   PAYLOAD_TOO_LARGE: 'validation',
   INTERNAL: 'unknown',
+  UNAVAILABLE: 'unknown',
 };
 
 /** A failed API request: its status code, a safe message, and the problems for a 400. */
 export class HttpError extends FlowError {
   override readonly name = 'HttpError';
   /** HTTP status code sent to the client. */
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 500;
+  readonly status: HttpStatus;
   /** For `BAD_REQUEST`: every problem found in the input. */
   readonly problems: readonly Problem[];
 

@@ -162,6 +162,8 @@ export function createHttpApp(options: HttpServerOptions): { app: Hono; tasks: T
       httpError = new HttpError(HttpErrorCode.PayloadTooLarge, `Request body is larger than ${limit} bytes`);
     } else if (error instanceof HTTPException && error.status === 400) {
       httpError = new HttpError(HttpErrorCode.BadRequest, 'Malformed request', [{ path: 'body', message: 'could not be parsed' }]);
+    } else if (error instanceof FlowError && error.code === 'ENGINE_STOPPED') {
+      httpError = new HttpError(HttpErrorCode.Unavailable, 'The runner is shutting down; try again later');
     } else {
       options.logger?.error({ err: error, path: new URL(c.req.url).pathname }, 'HTTP request failed');
       httpError = new HttpError(HttpErrorCode.Internal, 'Internal error');
