@@ -172,7 +172,28 @@ export class MemoryStore implements Store {
   async applyBatch(ops: readonly StoreOp[]): Promise<StoreOpResult[]> {
     this.batchCount++;
     this.onBatch?.(ops);
+    this.assertOpen();
+    // Fast path: a batch that provably cannot throw needs no undo journal.
+    if (!this.mayThrow(ops)) return ops.map((op) => this.applyOp(op));
     return this.atomic(() => ops.map((op) => this.applyOp(op)));
+  }
+
+  /** True when some op of the batch could throw (so the batch needs the undo journal). */
+  private mayThrow(ops: readonly StoreOp[]): boolean {
+    let createdRuns: Set<string> | undefined;
+    let createdTasks: Set<string> | undefined;
+    for (const op of ops) {
+      if (op.type === 'createRun') {
+        if (this.runs.has(op.run.id) || createdRuns?.has(op.run.id)) return true;
+        (createdRuns ??= new Set()).add(op.run.id);
+      } else if (op.type === 'upsertTaskRun') {
+        const t = op.taskRun;
+        if (!this.runs.has(t.runId) && !createdRuns?.has(t.runId)) return true;
+        if (this.tasks.has(t.id) || createdTasks?.has(t.id)) return true;
+        (createdTasks ??= new Set()).add(t.id);
+      }
+    }
+    return false;
   }
 
   private applyOp(op: StoreOp): StoreOpResult {
