@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
-import { base } from '../../tsup.base';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({ ...base, entry: ['src/index.ts',  'src/testing.ts'] });
+export default defineConfig(packageBuild(['src/index.ts', 'src/testing.ts']));
