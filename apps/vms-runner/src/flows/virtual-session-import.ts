@@ -60,7 +60,7 @@ export function createVirtualSessionImport(deps: FlowDeps): Flow<VirtualSessionI
       ctx.progress({ done: parsed.rows.length, total: parsed.rows.length, unit: 'rows' });
       const cachesInvalidated = invalidateVirtualSessionCaches(deps.db, academicYear);
       ctx.log.info(
-        `${academicYear}: ${counts.processed} rows, ${counts.created} events created, ${counts.updated} updated, ${counts.unchanged} unchanged, ` +
+        `${academicYear}: ${counts.processed} rows: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ` +
           `${counts.skipped} skipped, ${counts.failed} failed, ${counts.warnings} warnings; ${cachesInvalidated} cached reports invalidated`,
       );
       for (const i of issues.slice(0, SHEET_ISSUE_CAP)) (i.severity === 'error' ? ctx.log.warn : ctx.log.info).call(ctx.log, i.message);

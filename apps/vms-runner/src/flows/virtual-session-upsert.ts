@@ -15,7 +15,7 @@ import type { SheetIssue, VirtualSessionRow } from '../sheets/virtual-sessions';
 export interface VirtualSessionCounts {
   /** Session rows read (rows without a title or with a bad date are issues, not rows). */
   processed: number;
-  /** Events created / updated / unchanged by primary rows. */
+  /** Rows that inserted something (an event, a person, a link) / only changed something / changed nothing. */
   created: number;
   updated: number;
   unchanged: number;
@@ -123,7 +123,10 @@ export function upsertVirtualSessions(
   const districtId = (name: string | null): number => {
     const n = name ?? 'Unknown District';
     const found = s.district.get(n) as number | undefined;
-    return found ?? Number(s.newDistrict.run(n).lastInsertRowid);
+    if (found !== undefined) return found;
+    const info = s.newDistrict.run(n);
+    ins(info);
+    return Number(info.lastInsertRowid);
   };
   const schoolId = (name: string, district: number): string => {
     const found = s.school.get(name) as string | undefined;
@@ -131,17 +134,18 @@ export function upsertVirtualSessions(
     let n = 0;
     while (s.schoolId.get(virtualSchoolId(name, now, n)) !== undefined) n++;
     const id = virtualSchoolId(name, now, n);
-    s.newSchool.run(id, name, district, name.toLowerCase());
+    ins(s.newSchool.run(id, name, district, name.toLowerCase()));
     return id;
   };
   const teacherId = (p: PersonName, school: string | null): number => {
     const found = s.person.get('teacher', p.first, p.last) as number | undefined;
     if (found !== undefined) {
-      if (school !== null) s.teacherSchool.run(school, found, school);
+      if (school !== null) upd(s.teacherSchool.run(school, found, school));
       return found;
     }
     const id = Number(s.newContact.run('teacher', p.first, p.last).lastInsertRowid);
     s.newTeacher.run(id, school);
+    inserted = true;
     counts.teachersCreated++;
     return id;
   };
@@ -150,19 +154,32 @@ export function upsertVirtualSessions(
     const id = found ?? Number(s.newContact.run('volunteer', p.first, p.last).lastInsertRowid);
     if (found === undefined) {
       s.newVolunteer.run(id, row.organization, row.presenterOfColor ? 1 : 0);
+      inserted = true;
       counts.presentersCreated++;
     }
     if (row.organization !== null) {
-      const org = (s.organization.get(row.organization) as number | undefined) ?? Number(s.newOrganization.run(row.organization, 'Business').lastInsertRowid);
-      s.affiliation.run(id, org);
+      let org = s.organization.get(row.organization) as number | undefined;
+      if (org === undefined) {
+        org = Number(s.newOrganization.run(row.organization, 'Business').lastInsertRowid);
+        inserted = true;
+      }
+      ins(s.affiliation.run(id, org));
     }
     return id;
   };
 
+  // What the current row changed: its outcome is created (it inserted something), else updated
+  // (it changed something), else unchanged; so a second import of the same sheet is all unchanged.
+  let inserted = false;
+  let changed = false;
+  const ins = (info: { changes: number }): void => void (inserted ||= info.changes > 0);
+  const upd = (info: { changes: number }): void => void (changed ||= info.changes > 0);
   const primaryDone = new Set<number>();
   transaction(db, () => {
     for (const row of rows) {
       s.savepoint.run();
+      inserted = false;
+      changed = false;
       try {
         const district = districtId(row.district);
         const school = row.schoolName === null ? null : schoolId(row.schoolName, district);
@@ -190,31 +207,28 @@ export function upsertVirtualSessions(
           eventId = Number(
             s.newEvent.run(row.title, start, end, row.eventStatus, row.status, school, participants, row.sessionId, row.series, row.registrationLink, row.sessionType, row.eventStatus === 'Completed' ? 1 : null).lastInsertRowid,
           );
-          counts.created++;
+          inserted = true;
           primaryDone.add(eventId);
         } else if (!primaryDone.has(existing.id) && createsEvent(row.status)) {
           primaryDone.add(existing.id);
           const next = [row.eventStatus, row.series, row.registrationLink, school ?? existing.school, participants];
           const same = existing.status === next[0] && existing.series === next[1] && existing.registration_link === next[2] && existing.school === next[3] && existing.participant_count === next[4];
-          if (same) counts.unchanged++;
-          else {
-            s.updateEvent.run(...next, existing.id);
-            counts.updated++;
-          }
-        } else {
-          counts.unchanged++;
+          if (!same) upd(s.updateEvent.run(...next, existing.id));
         }
         const id = eventId as number;
-        s.eventDistrict.run(id, district);
+        ins(s.eventDistrict.run(id, district));
         const completed = row.eventStatus === 'Completed';
         for (const t of row.teachers) {
-          s.eventTeacher.run(id, teacherId(t, school), row.status ?? 'registered', (row.status ?? '').toLowerCase() === 'simulcast' ? 1 : 0, completed ? now.toISOString() : null);
+          ins(s.eventTeacher.run(id, teacherId(t, school), row.status ?? 'registered', (row.status ?? '').toLowerCase() === 'simulcast' ? 1 : 0, completed ? now.toISOString() : null));
         }
         for (const p of row.presenters) {
           const v = presenterId(p, row);
-          if (s.participation.get(id, v) === undefined) s.newParticipation.run(v, id, completed ? 'Completed' : 'Confirmed');
+          if (s.participation.get(id, v) === undefined) ins(s.newParticipation.run(v, id, completed ? 'Completed' : 'Confirmed'));
         }
         s.release.run();
+        if (inserted) counts.created++;
+        else if (changed) counts.updated++;
+        else counts.unchanged++;
       } catch (error) {
         s.rollback.run();
         s.release.run();
