@@ -58,9 +58,10 @@ const SHEET_ID = 'demo-virtual-sessions';
 const SHEET_KEY = 'demo-sheets-api-key';
 
 /** The academic year the generated org's data belongs to (its `asOf` is 2025-06-30). */
-const DEMO_YEAR = '2024-2025';
+export const DEMO_YEAR = '2024-2025';
 
-async function startSalesforce(options: DemoOptions, output: Output): Promise<{ server: SalesforceTestServer; records: number }> {
+/** Starts the Salesforce test server with the demo's data. */
+export async function startDemoSalesforce(options: Pick<DemoOptions, 'dataset' | 'seed' | 'scale'>, output: Output): Promise<{ server: SalesforceTestServer; records: number }> {
   const fields = fieldDeclarations(Object.values(ENTITIES));
   if (options.dataset !== undefined) {
     const dataset = await loadCumulusDataset(resolve(options.dataset));
@@ -85,11 +86,36 @@ async function startSalesforce(options: DemoOptions, output: Output): Promise<{ 
   return { server, records: n };
 }
 
-async function startSheets(options: DemoOptions, output: Output): Promise<SheetsTestServer> {
+/** Starts the Sheets test server with the demo's virtual-sessions sheet. */
+export async function startDemoSheets(options: Pick<DemoOptions, 'seed'>, output: Output): Promise<SheetsTestServer> {
   const sheet = virtualSessionSheet({ academicYear: DEMO_YEAR, seed: options.seed ?? 1, rows: 240 });
   const server = await startSheetsTestServer({ sheets: { [SHEET_ID]: { 'Virtual Sessions': sheet.values } }, apiKey: SHEET_KEY });
   output.out(`Sheets test server at ${server.rootUrl}: virtual sessions ${DEMO_YEAR} (${sheet.values.length - 4} rows)`);
   return server;
+}
+
+/** The environment that points a runner at the demo's servers (as an operator would set it). */
+export function demoEnv(
+  sf: Pick<SalesforceTestServer, 'url' | 'credentials'>,
+  sheets: Pick<SheetsTestServer, 'rootUrl'>,
+  dir: string,
+  options: { adminToken?: string; port?: number } = {},
+): Record<string, string> {
+  return {
+    VMS_DATABASE_PATH: join(dir, 'vms.db'),
+    VMS_RUNNER_STORE_PATH: join(dir, 'runner.db'),
+    SF_AUTH: 'password',
+    SF_LOGIN_URL: sf.url,
+    SF_USERNAME: sf.credentials.username,
+    SF_PASSWORD: sf.credentials.password,
+    SF_SECURITY_TOKEN: sf.credentials.securityToken,
+    GOOGLE_API_KEY: SHEET_KEY,
+    GOOGLE_SHEETS_ROOT_URL: sheets.rootUrl,
+    VIRTUAL_SESSION_SHEETS: `${DEMO_YEAR}=${SHEET_ID}`,
+    API_TOKENS_ADMIN: options.adminToken ?? randomBytes(18).toString('base64url'),
+    HTTP_PORT: String(options.port ?? 8080),
+    LOG_LEVEL: 'info',
+  };
 }
 
 /**
@@ -104,30 +130,13 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
   let runner: Runner | undefined;
   const result: DemoResult = { ok: false, dir, records: 0, sync: undefined, sessions: undefined, wallMs: 0, maxRssMb: 0 };
   try {
-    const sf = await startSalesforce(options, output);
+    const sf = await startDemoSalesforce(options, output);
     sfServer = sf.server;
     result.records = sf.records;
-    sheetsServer = await startSheets(options, output);
+    sheetsServer = await startDemoSheets(options, output);
     const adminToken = randomBytes(18).toString('base64url');
     // The runner is configured exactly as in production: through environment settings.
-    const config = loadConfig(
-      {
-        VMS_DATABASE_PATH: join(dir, 'vms.db'),
-        VMS_RUNNER_STORE_PATH: join(dir, 'runner.db'),
-        SF_AUTH: 'password',
-        SF_LOGIN_URL: sfServer.url,
-        SF_USERNAME: sfServer.credentials.username,
-        SF_PASSWORD: sfServer.credentials.password,
-        SF_SECURITY_TOKEN: sfServer.credentials.securityToken,
-        GOOGLE_API_KEY: SHEET_KEY,
-        GOOGLE_SHEETS_ROOT_URL: sheetsServer.rootUrl,
-        VIRTUAL_SESSION_SHEETS: `${DEMO_YEAR}=${SHEET_ID}`,
-        API_TOKENS_ADMIN: adminToken,
-        HTTP_PORT: String(options.port ?? 8080),
-        LOG_LEVEL: 'info',
-      },
-      { envFile: false },
-    );
+    const config = loadConfig(demoEnv(sfServer, sheetsServer, dir, { adminToken, port: options.port ?? 8080 }), { envFile: false });
     output.out(`VMS database ${config.vmsDatabasePath}; runner store ${config.storePath}`);
     runner = await createRunner(config);
 

@@ -146,7 +146,7 @@ export function report(error: unknown, output: Output): number {
     output.err('Fix these settings (environment or .env) and try again; `vms-runner doctor` explains each one.');
     return 2;
   }
-  if (error instanceof UsageError || (error as { code?: unknown })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: unknown })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || (error as { code?: unknown })?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+  if (error instanceof UsageError || (error as { code?: unknown })?.code === 'INVALID_PARAMS' || (error as { code?: unknown })?.code === 'USAGE' || (error as { code?: unknown })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: unknown })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || (error as { code?: unknown })?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     output.err(`vms-runner: ${(error as Error).message}`);
     output.err('Run `vms-runner help` for usage.');
     return 2;

@@ -6,21 +6,28 @@ import { loadConfig, type ConfigRequirement } from '../config/config';
 import { createRunner } from '../runner';
 import { FULL_SYNC, INCREMENTAL_SYNC, type SyncSummary } from '../flows/salesforce-sync';
 import { VIRTUAL_SESSION_IMPORT } from '../flows/virtual-session-import';
+import { HEALTH_CHECK } from '../flows/health-check';
+import { FlowError } from '@vms/flow-core';
 import { parseParams } from './args';
 import { syncTable } from './summary';
 import type { Output } from './output';
 import { flowByName, runForeground } from './run-flow';
 
-const NEEDS: Record<string, ConfigRequirement[]> = {
+/** The flows `run` knows, with the settings each needs. */
+const FLOW_NAMES: Record<string, ConfigRequirement[]> = {
   [FULL_SYNC]: ['salesforce'],
   [INCREMENTAL_SYNC]: ['salesforce'],
   [VIRTUAL_SESSION_IMPORT]: ['google'],
+  [HEALTH_CHECK]: [],
 };
 
 /** Runs the command; resolves with the exit code. */
 export async function runCommand(flowName: string, paramPairs: readonly string[], output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const params = parseParams(paramPairs);
-  const config = loadConfig(env, { require: NEEDS[flowName] ?? [] });
+  if (!Object.hasOwn(FLOW_NAMES, flowName)) {
+    throw new FlowError('USAGE', `No flow \`${flowName}\`; flows: ${Object.keys(FLOW_NAMES).join(', ')}`, { category: 'validation' });
+  }
+  const config = loadConfig(env, { require: FLOW_NAMES[flowName] ?? [] });
   const runner = await createRunner(config);
   const controller = new AbortController();
   const onSignal = (): void => {

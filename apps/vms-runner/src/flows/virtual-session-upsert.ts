@@ -140,11 +140,15 @@ export function upsertVirtualSessions(
   const teacherId = (p: PersonName, school: string | null): number => {
     const found = s.person.get('teacher', p.first, p.last) as number | undefined;
     if (found !== undefined) {
-      if (school !== null) upd(s.teacherSchool.run(school, found, school));
+      // The first row of the sheet that names the teacher decides the school (later rows of the
+      // same run do not flip it back and forth, so a second import changes nothing).
+      if (school !== null && !schoolSet.has(found)) upd(s.teacherSchool.run(school, found, school));
+      schoolSet.add(found);
       return found;
     }
     const id = Number(s.newContact.run('teacher', p.first, p.last).lastInsertRowid);
     s.newTeacher.run(id, school);
+    schoolSet.add(id);
     inserted = true;
     counts.teachersCreated++;
     return id;
@@ -175,8 +179,14 @@ export function upsertVirtualSessions(
   const ins = (info: { changes: number }): void => void (inserted ||= info.changes > 0);
   const upd = (info: { changes: number }): void => void (changed ||= info.changes > 0);
   const primaryDone = new Set<number>();
+  const schoolSet = new Set<number>();
+  const teacherLinked = new Set<string>();
+  // Rows that can create their event go first (timed before untimed), so a simulcast or untimed
+  // row finds its event whatever its place in the sheet, and every import sees the same order.
+  const rank = (r: VirtualSessionRow): number => (createsEvent(r.status) ? (r.start !== null ? 0 : 1) : 2);
+  const ordered = [...rows].sort((a, b) => rank(a) - rank(b) || a.rowNumber - b.rowNumber);
   transaction(db, () => {
-    for (const row of rows) {
+    for (const row of ordered) {
       s.savepoint.run();
       inserted = false;
       changed = false;
@@ -219,7 +229,11 @@ export function upsertVirtualSessions(
         ins(s.eventDistrict.run(id, district));
         const completed = row.eventStatus === 'Completed';
         for (const t of row.teachers) {
-          ins(s.eventTeacher.run(id, teacherId(t, school), row.status ?? 'registered', (row.status ?? '').toLowerCase() === 'simulcast' ? 1 : 0, completed ? now.toISOString() : null));
+          const teacher = teacherId(t, school);
+          // One status per event and teacher per import: the first row's.
+          if (teacherLinked.has(`${id}:${teacher}`)) continue;
+          teacherLinked.add(`${id}:${teacher}`);
+          ins(s.eventTeacher.run(id, teacher, row.status ?? 'registered', (row.status ?? '').toLowerCase() === 'simulcast' ? 1 : 0, completed ? now.toISOString() : null));
         }
         for (const p of row.presenters) {
           const v = presenterId(p, row);
