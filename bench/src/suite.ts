@@ -198,7 +198,7 @@ function syncSpecs(group: GroupName, tag: string, server: ServerInfo, withRefere
   const timeoutMs = 60 * 60_000;
   const specs: CaseSpec[] = [
     { id: `${group}.${tag}.floor`, group, label: `${tag}: fetch + JSON.parse + prepared upserts (floor)`, role: 'floor', unit: 'records/s', fn: 'sync-floor', params: { server }, timeoutMs },
-    { id: `${group}.${tag}.ours`, group, label: `${tag}: engine flow, queryStream + importEntity (ours)`, role: 'ours', unit: 'records/s', fn: 'sync-ours', params: { server }, timeoutMs },
+    { id: `${group}.${tag}.ours`, group, label: `${tag}: full-salesforce-sync flow on the engine + SqliteStore (ours)`, role: 'ours', unit: 'records/s', fn: 'sync-ours', params: { server }, timeoutMs },
   ];
   if (withReference) {
     specs.push(

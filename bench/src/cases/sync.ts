@@ -7,25 +7,27 @@
  *   prepared statement, one transaction per page. With `mapped: true` it also runs the VMS
  *   entity mappers and writers (`ENTITIES[e].map` / `.prepare`) into the real VMS schema: a
  *   second reference that shows what the domain mapping costs apart from the engine.
- * - `syncOurs`: the engine (SqliteStore in its own file) running one task per entity in the
- *   dependency graph (each starts when its dependencies are done), each task streaming pages with
- *   `queryStream` (jsforce) into `importEntity` (chunked transactions, savepoints, row errors,
- *   pending queue, watermarks) with a checkpoint per chunk. This is the shape SPEC §6.3 gives the
- *   `full-salesforce-sync` flow; until `apps/vms-runner/src/flows/` ships it, the bench composes
- *   it from the parts that exist (see BENCHMARKS.md).
+ * - `syncOurs`: vms-runner's `full-salesforce-sync` flow on the engine with SqliteStore: one task
+ *   per entity over the dependency graph, each streaming pages with `queryStream` (jsforce) into
+ *   `importEntity` (chunked transactions, savepoints, row errors, pending queue, watermarks) with
+ *   a checkpoint per chunk.
+ * - `syncPlain`: the app's plain-function form (`syncEntities`, wave by wave, no engine).
+ *
+ * All of them send the flow's SOQL (`entitySoql`: the entity's query plus its filter's fields).
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createEngine, flow, task, type Json } from '@vms/flow-core';
-import { connectSalesforce, queryStream, type QueryStream, type SalesforceConfigInput } from '@vms/flow-salesforce';
+import { createEngine } from '@vms/flow-core';
+import { connectSalesforce, queryStream, type QueryStream, type SalesforceClient, type SalesforceConfigInput } from '@vms/flow-salesforce';
 import { SqliteStore } from '@vms/flow-store-sqlite';
 import { openVmsDatabase, type VmsDatabase } from 'vms-runner/src/db/database';
-import { ENTITY_DEPENDENCIES, ENTITY_NAMES, type EntityName } from 'vms-runner/src/sync/dag';
+import type { FlowDeps } from 'vms-runner/src/flows/deps';
+import { entitySoql } from 'vms-runner/src/flows/entity-soql';
+import { createSyncFlows, type SyncSummary } from 'vms-runner/src/flows/salesforce-sync';
+import { ENTITY_NAMES, type EntityName } from 'vms-runner/src/sync/dag';
 import { ENTITIES } from 'vms-runner/src/sync/entities';
 import type { SfRecord } from 'vms-runner/src/sync/entity';
-import { importEntity } from 'vms-runner/src/sync/importer';
 import { syncEntities } from 'vms-runner/src/sync/run-sync';
-import { buildEntitySoql } from 'vms-runner/src/sync/soql';
 import type { CaseOutput } from '../measurement.js';
 import type { ServerInfo } from '../server-info.js';
 import { withTempDir } from '../temp.js';
@@ -143,7 +145,7 @@ export async function syncFloor(params: SyncParams): Promise<CaseOutput> {
     let pageCount = 0;
     for (const entity of ENTITY_NAMES) {
       const write = params.mapped ? mappedWriter(db, entity) : rawWriter(db, entity);
-      for await (const records of pages(params.server, token, buildEntitySoql(ENTITIES[entity]))) {
+      for await (const records of pages(params.server, token, entitySoql(ENTITIES[entity], null))) {
         write(records);
         count += records.length;
         pageCount++;
@@ -155,56 +157,44 @@ export async function syncFloor(params: SyncParams): Promise<CaseOutput> {
   });
 }
 
-/** Ours: the engine running the entity graph with queryStream + importEntity. */
+/**
+ * Ours: vms-runner's `full-salesforce-sync` flow (one task per entity over the dependency graph,
+ * `queryStream` into `importEntity`, a checkpoint per chunk) on an engine with `SqliteStore` in
+ * its own file, wired as `createRunner` wires it (concurrency 16).
+ */
 export async function syncOurs(params: SyncParams): Promise<CaseOutput> {
   return withTempDir(async (dir) => {
     const db = openVmsDatabase(join(dir, 'vms.db'));
     const store = new SqliteStore({ file: join(dir, 'runs.db') });
     const t0 = performance.now();
-    const client = await connectSalesforce(connectionConfig(params.server));
-
-    const syncEntity = task({
-      name: 'sync-entity',
-      run: async (ctx, input: { entity: EntityName }) => {
-        const stream = queryStream(client, buildEntitySoql(ENTITIES[input.entity]), { signal: ctx.signal });
-        const result = await importEntity(db, input.entity, stream, {
-          mode: 'full',
-          runId: ctx.runId,
-          signal: ctx.signal,
-          onChunk: (p) => ctx.checkpoint.set('resumeAfter', (p.resumeAfter ?? null) as Json),
-        });
-        return { fetched: stream.fetched, processed: result.processed, created: result.created, failed: result.failed, pages: stream.pages };
+    let client: Promise<SalesforceClient> | undefined;
+    const deps: FlowDeps = {
+      db,
+      salesforce: () => (client ??= connectSalesforce(connectionConfig(params.server))),
+      sheets: () => {
+        throw new Error('the sync bench uses no Google Sheets');
       },
-    });
-
-    const fullSync = flow({
-      name: 'bench-full-salesforce-sync',
-      run: async (ctx) => {
-        const started = new Map<EntityName, Promise<EntityTotals>>();
-        const start = (entity: EntityName): Promise<EntityTotals> => {
-          let p = started.get(entity);
-          if (!p) {
-            p = Promise.all(ENTITY_DEPENDENCIES[entity].map(start)).then(() => ctx.run(syncEntity, { entity }, { key: entity }));
-            started.set(entity, p);
-          }
-          return p;
-        };
-        const results = await Promise.all(ENTITY_NAMES.map(start));
-        return results.reduce(addTotals, ZERO);
-      },
-    });
-
-    const engine = createEngine({ store });
-    let totals: EntityTotals;
+      sheetFor: () => undefined,
+      timeZone: 'America/Chicago',
+      chunkSize: 2000,
+      paths: { vmsDatabase: join(dir, 'vms.db'), store: join(dir, 'runs.db') },
+      pingStore: async () => undefined,
+    };
+    const { full } = createSyncFlows(deps);
+    const engine = createEngine({ store, concurrency: 16 });
+    let summary: SyncSummary;
     try {
-      totals = await engine.run(fullSync);
+      summary = await engine.run(full);
     } finally {
       await engine.stop();
     }
     const ms = performance.now() - t0;
     await store.close();
     db.close();
-    return { count: totals.fetched, ms, extra: { ...totals } };
+    const fetched = Object.values(params.server.counts).reduce((a, b) => a + b, 0);
+    const pages = Object.values(params.server.counts).reduce((a, n) => a + Math.max(1, Math.ceil(n / params.server.pageSize)), 0);
+    const t = summary.totals;
+    return { count: fetched, ms, extra: { fetched, processed: t.processed, created: t.created, failed: t.failed, pages } };
   });
 }
 
@@ -221,7 +211,7 @@ export async function syncPlain(params: SyncParams): Promise<CaseOutput> {
     const results = await syncEntities(
       db,
       (plan) => {
-        const stream = queryStream(client, plan.soql);
+        const stream = queryStream(client, entitySoql(ENTITIES[plan.entity], plan.after));
         streams.push(stream);
         return stream;
       },
