@@ -16,6 +16,8 @@ export const ErrorCode = {
   IncompatibleStep: 'INCOMPATIBLE_STEP',
   AtMostOnceInterrupted: 'AT_MOST_ONCE_INTERRUPTED',
   Crashed: 'CRASHED',
+  Shutdown: 'SHUTDOWN',
+  EngineStopped: 'ENGINE_STOPPED',
   NotFound: 'NOT_FOUND',
   Store: 'STORE',
   Plugin: 'PLUGIN',
@@ -110,6 +112,18 @@ export class CancelledError extends FlowError {
   override readonly name = 'CancelledError';
   constructor(message = 'Cancelled', options: FlowErrorOptions = {}) {
     super(ErrorCode.Cancelled, message, { category: 'cancelled', ...options });
+  }
+}
+
+/**
+ * The engine shut down (`engine.shutdown`) while the run was in progress: its tasks were aborted
+ * with this reason and the run was left `Crashed`, so the next `recover()` resumes it. Like a
+ * cancellation it is never retried; unlike one, the run is not over.
+ */
+export class ShutdownError extends FlowError {
+  override readonly name = 'ShutdownError';
+  constructor(message = 'The engine shut down', options: FlowErrorOptions = {}) {
+    super(ErrorCode.Shutdown, message, { category: 'cancelled', ...options });
   }
 }
 

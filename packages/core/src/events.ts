@@ -84,13 +84,20 @@ export interface ScheduleFiredEvent {
   at: number;
 }
 
+/** Why a schedule slot did not fire. */
+export type ScheduleSkipReason = 'dst-gap' | 'catchup' | 'overlap';
+
 /** Payload of `schedule:skipped`. */
 export interface ScheduleSkippedEvent {
   scheduleName: string;
   flowName: string;
   slot: number;
-  /** Why, e.g. `overlap` or `catchup`. */
-  reason: string;
+  /**
+   * Why: `dst-gap` (the slot's local time fell in a DST gap under `dst: { gap: 'skip' }`),
+   * `catchup` (missed while no scheduler ran, and the catch-up policy does not run it) or
+   * `overlap` (the previous run was still going under `overlap: 'skip'`).
+   */
+  reason: ScheduleSkipReason;
   at: number;
 }
 
@@ -140,7 +147,7 @@ export interface EngineEvents {
   log: [event: LogEvent];
   /** A schedule fired a slot. */
   'schedule:fired': [event: ScheduleFiredEvent];
-  /** A schedule skipped a slot (overlap or catch-up policy). */
+  /** A schedule skipped a slot (`dst-gap`, `catchup` or `overlap`). */
   'schedule:skipped': [event: ScheduleSkippedEvent];
   /** Something failed outside a run (hook, listener, store flush). */
   'engine:error': [event: EngineErrorEvent];

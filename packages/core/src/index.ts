@@ -36,6 +36,7 @@ export {
   RetryAfterError,
   TimeoutError,
   CancelledError,
+  ShutdownError,
   RetriesExhaustedError,
   InvalidParamsError,
   InvalidOptionError,
@@ -67,7 +68,12 @@ export type {
 } from './definitions.js';
 
 export { createEngine, Engine } from './engine/engine.js';
-export type { StartOptions, StartArgs, RunHandle, RunStatus, TaskStatus } from './engine/engine.js';
+export type { StartOptions, StartArgs, RunHandle, RunStatus, TaskStatus, EngineScheduleOptions, ShutdownOptions } from './engine/engine.js';
+export { QueueWorker } from './durable/queue.js';
+export type { EnqueueOptions, WorkerOptions } from './durable/queue.js';
+export type { RecoverOptions, RecoverResult } from './durable/recovery.js';
+export type { RerunOptions } from './durable/rerun.js';
+export { IncompatibleStepError, AtMostOnceInterruptedError } from './durable/step-guard.js';
 export type { EngineOptions } from './engine/options.js';
 export type { RateLimit, SlotUsage } from './engine/limits.js';
 export { serializeError, DEFAULT_REDACT_KEYS } from './engine/serialize.js';
@@ -121,6 +127,7 @@ export type {
   LogEvent,
   ScheduleFiredEvent,
   ScheduleSkippedEvent,
+  ScheduleSkipReason,
   RunEnqueuedEvent,
   RunRecoveredEvent,
 } from './events.js';

@@ -138,6 +138,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX flow_slots_run ON flow_slots (run_id);
     `,
   },
+  {
+    version: 2,
+    description: 'runs by schedule (overlap checks, schedule views)',
+    sql: `
+      CREATE INDEX flow_runs_schedule ON flow_runs (schedule_name, created_at DESC) WHERE schedule_name IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this release writes. */

@@ -331,6 +331,10 @@ export class SqliteStore implements Store {
       where.push('parent_run_id = ?');
       params.push(query.parentRunId);
     }
+    if (query.scheduleName !== undefined) {
+      where.push('schedule_name = ?');
+      params.push(query.scheduleName);
+    }
     if (query.cursor !== undefined) {
       const [createdAt, id] = decodeRunCursor(query.cursor);
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
@@ -680,7 +684,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const existing = this.getScheduleSync(claim.name);
       if (!existing || existing.nextSlot !== claim.slot) return { claimed: false, schedule: existing };
-      const schedule: ScheduleRecord = { ...existing, lastSlot: claim.slot, nextSlot: claim.nextSlot, updatedAt: claim.now };
+      const schedule: ScheduleRecord = { ...existing, lastSlot: claim.lastSlot === undefined ? claim.slot : claim.lastSlot, nextSlot: claim.nextSlot, updatedAt: claim.now };
       this.putSchedule(schedule);
       const run = claim.run ? this.createRunSync(claim.run).run : undefined;
       return { claimed: true, schedule, run };

@@ -4,6 +4,7 @@
  */
 import type { Flow } from '../definitions.js';
 import type { EngineEvents } from '../events.js';
+import type { RunState } from '../states.js';
 import type { FlowRunRecord, Store, TaskRunRecord } from '../store/types.js';
 import type { Clock } from '../time/clock.js';
 
@@ -13,6 +14,12 @@ export interface ExecuteStoredOptions {
   attempt: number;
   /** Task runs whose completed results the run reuses (rerun copies them in). @default loaded when attempt > 1 */
   priorTasks?: Map<string, TaskRunRecord>;
+  /**
+   * The state the store moved the run out of to give it its stored state (`Scheduled` for a
+   * claim, `Crashed` for a resume, `null` for a run just created). The engine emits that stored
+   * transition as `flow:state` (`from → run.state`, with the stored reason). @default no event
+   */
+  from?: RunState | null;
 }
 
 /** What the engine lends the durable layer. */
@@ -21,6 +28,8 @@ export interface DurableHost {
   readonly store: Store;
   readonly clock: Clock;
   readonly leaseMs: number;
+  /** The engine's `lateAfterMs` (default of workers). */
+  readonly lateAfterMs: number;
   emit<E extends keyof EngineEvents>(event: E, ...args: EngineEvents[E]): void;
   /** Writes every queued store write. */
   flush(): Promise<void>;

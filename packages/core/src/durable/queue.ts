@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Flow } from '../definitions.js';
 import type { FlowRunRecord, Json } from '../store/types.js';
 import type { TimerHandle } from '../time/clock.js';
+import { ErrorCode, FlowError } from '../errors.js';
 import { checkInteger, invalid } from '../validate.js';
 import type { DurableHost } from './host.js';
 import { recoverRuns } from './recovery.js';
@@ -71,7 +72,7 @@ export interface WorkerOptions {
   maxRuns?: number;
   /** How often to look for claimable runs when idle, ms. @default 1000 */
   pollIntervalMs?: number;
-  /** A run claimed more than this many ms after its `runAt` becomes `Late`. @default 60000 */
+  /** A run claimed more than this many ms after its `runAt` becomes `Late`. @default the engine's `lateAfterMs` (60000) */
   lateAfterMs?: number;
   /**
    * Runs in flight per queue across every process sharing the store (held as store slots
@@ -101,6 +102,7 @@ export class QueueWorker {
   private reapTimer: TimerHandle | undefined;
   private slotTimer: TimerHandle | undefined;
   private polling: Promise<void> | undefined;
+  private reaping: Promise<unknown> | undefined;
   private again = false;
   private running = false;
   private readonly onError: (error: unknown) => void;
@@ -117,7 +119,7 @@ export class QueueWorker {
     }
     this.maxRuns = checkInteger('maxRuns', options.maxRuns ?? 1, 1);
     this.pollIntervalMs = checkInteger('pollIntervalMs', options.pollIntervalMs ?? 1000, 1);
-    this.lateAfterMs = checkInteger('lateAfterMs', options.lateAfterMs ?? 60_000, 0);
+    this.lateAfterMs = checkInteger('lateAfterMs', options.lateAfterMs ?? host.lateAfterMs, 0);
     this.reapIntervalMs = checkInteger('reapIntervalMs', options.reapIntervalMs ?? host.leaseMs, 1);
     this.queueLimits = {};
     for (const [q, n] of Object.entries(options.queueLimits ?? {})) this.queueLimits[q] = checkInteger(`queueLimits.${q}`, n, 1);
@@ -171,15 +173,24 @@ export class QueueWorker {
    * are stored before this resolves), otherwise waits for them. Releases every slot.
    */
   async stop(options: { cancelReason?: string } = {}): Promise<void> {
-    this.running = false;
-    for (const t of [this.pollTimer, this.reapTimer, this.slotTimer]) if (t !== undefined) this.host.clock.clearTimeout(t);
-    this.pollTimer = this.reapTimer = this.slotTimer = undefined;
-    await this.polling;
+    await this.halt();
     if (options.cancelReason !== undefined) {
       for (const id of this.inFlight.keys()) await this.host.cancel(id, options.cancelReason);
     }
     await Promise.all([...this.inFlight.values()].map((f) => f.done));
     await this.host.flush();
+  }
+
+  /**
+   * Stops claiming and reaping and waits for a claim or reaper pass in progress (so every run it
+   * claimed is launched); runs in flight go on. `stop()` then waits for them.
+   */
+  async halt(): Promise<void> {
+    this.running = false;
+    for (const t of [this.pollTimer, this.reapTimer, this.slotTimer]) if (t !== undefined) this.host.clock.clearTimeout(t);
+    this.pollTimer = this.reapTimer = this.slotTimer = undefined;
+    await this.polling;
+    await this.reaping;
   }
 
   private schedulePoll(): void {
@@ -194,10 +205,13 @@ export class QueueWorker {
     if (!this.running) return;
     this.reapTimer = this.host.clock.setTimeout(() => {
       this.reapTimer = undefined;
-      this.reap()
+      this.reaping = this.reap()
         .then((r) => (r.crashed.length || r.slotsReleased ? this.poll() : undefined))
         .catch((error: unknown) => this.onError(error))
-        .finally(() => this.scheduleReap());
+        .finally(() => {
+          this.reaping = undefined;
+          this.scheduleReap();
+        });
     }, this.reapIntervalMs);
   }
 
@@ -272,20 +286,22 @@ export class QueueWorker {
     };
     try {
       if (!def) throw new Error(`No flow \`${run.flowName}\` is registered on this engine`);
-      const handle = await this.host.executeStored(def, run, { attempt: run.attempt });
+      const handle = await this.host.executeStored(def, run, { attempt: run.attempt, from: 'Scheduled' });
       void handle
         .result()
         .catch(() => undefined)
         .finally(() => void finish());
     } catch (error) {
       const at = this.host.clock.now();
+      // The engine began stopping between the claim and the start: leave the run resumable.
+      const stopped = error instanceof FlowError && error.code === ErrorCode.EngineStopped;
       await this.host.store
         .transitionRun({
           runId: run.id,
           owner: this.host.id,
-          to: 'Failed',
+          to: stopped ? 'Crashed' : 'Failed',
           at,
-          reason: error instanceof Error ? error.message : String(error),
+          reason: stopped ? 'the engine stopped before the claimed run started' : error instanceof Error ? error.message : String(error),
           patch: { endedAt: at, leaseOwner: null, leaseExpiresAt: null },
         })
         .catch((e: unknown) => this.onError(e));

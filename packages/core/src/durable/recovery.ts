@@ -104,8 +104,21 @@ async function resume(host: DurableHost, def: Flow<unknown, unknown>, run: FlowR
   });
   if (!taken.ok || taken.run.leaseOwner !== host.id) return false;
   try {
-    await host.executeStored(def, taken.run, { attempt: run.attempt + 1 });
+    await host.executeStored(def, taken.run, { attempt: run.attempt + 1, from: 'Crashed' });
   } catch (error) {
+    if (error instanceof FlowError && error.code === ErrorCode.EngineStopped) {
+      // The engine began stopping between the take-over and the start: hand the run back.
+      await host.store.transitionRun({
+        runId: run.id,
+        from: ['Pending'],
+        owner: host.id,
+        to: 'Crashed',
+        at: host.clock.now(),
+        reason: 'the engine stopped before the resumed run started',
+        patch: { endedAt: host.clock.now(), leaseOwner: null, leaseExpiresAt: null },
+      });
+      return false;
+    }
     await host.store.transitionRun({
       runId: run.id,
       from: ['Pending'],

@@ -90,6 +90,6 @@ export async function rerunFrom(
   const results = await host.store.applyBatch(ops);
   const created = results[0];
   if (created?.type !== 'createRun') throw new Error('rerun: the store did not create the run');
-  const handle = await host.executeStored(def, created.run, { attempt: 1, priorTasks: new Map(copies.map((c) => [c.taskKey, c])) });
+  const handle = await host.executeStored(def, created.run, { attempt: 1, priorTasks: new Map(copies.map((c) => [c.taskKey, c])), from: null });
   return { runId: id, reused: reuse.map((t) => t.taskKey), result: handle.result };
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { context as otelContext, metrics as otelMetrics, trace, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { EventEmitter } from 'eventemitter3';
 import type { CallOptions, Flow, FlowContext, MapOptions, RunArgs, RunLogger, Runnable, Task, TaskContext } from '../definitions.js';
-import { CancelledError, FlowError, InvalidParamsError, NotFoundError, RetriesExhaustedError, TimeoutError, type ValidationIssue } from '../errors.js';
+import { CancelledError, ErrorCode, FlowError, InvalidParamsError, NotFoundError, RetriesExhaustedError, ShutdownError, TimeoutError, type ValidationIssue } from '../errors.js';
 import type { EngineErrorEvent, EngineEvents, EngineHooks, FlowStateEvent, TaskStateEvent } from '../events.js';
 import { resolveClassification } from '../retry/classify.js';
 import { decideRetry, type RetryPolicy } from '../retry/policy.js';
@@ -27,6 +27,10 @@ import { QueueWorker, enqueueRun, type EnqueueOptions, type WorkerOptions } from
 import { recoverRuns, type RecoverOptions, type RecoverResult } from '../durable/recovery.js';
 import { rerunFrom, type RerunOptions } from '../durable/rerun.js';
 import { priorStepError } from '../durable/step-guard.js';
+import type { ScheduleInfo, ScheduleOptions } from '../schedule/definition.js';
+import { preview as previewSpec, type PreviewEntry } from '../schedule/preview.js';
+import { Scheduler } from '../schedule/scheduler.js';
+import type { ScheduleSpec } from '../schedule/spec.js';
 
 const noop = (): void => undefined;
 const VERSION = '0.1.0';
@@ -43,6 +47,22 @@ export interface StartOptions {
   tags?: string[];
   /** Priority stored on the run. @default 0 */
   priority?: number;
+}
+
+/**
+ * Options of `engine.schedule(flow, options)`: {@link ScheduleOptions} with `params` typed by the
+ * flow (validated by its schema when the schedule is registered; secret-looking keys are stored
+ * `[REDACTED]`, as for every stored param, so pass secrets through config, not params).
+ */
+export type EngineScheduleOptions<P> = Omit<ScheduleOptions, 'params'> & {
+  /** Params of each run. @default {} */
+  params?: P;
+};
+
+/** Options of `engine.shutdown`. */
+export interface ShutdownOptions {
+  /** Why; stored on each interrupted run (`stateReason` `shutdown: <reason>`, `error.message`). @default 'the engine shut down' */
+  reason?: string;
 }
 
 /** A started run. */
@@ -142,6 +162,8 @@ class RunExecution {
   spanContext: Context;
   promise!: Promise<unknown>;
   startedAt: number | undefined;
+  /** The schedule that created the run (so its end can wake the scheduler for `overlap: 'queue'`). */
+  scheduleName: string | null = null;
   private readonly unlink: () => void;
 
   constructor(
@@ -205,6 +227,11 @@ function zodIssues(error: unknown): ValidationIssue[] {
   }));
 }
 
+/** True when `signal` was aborted by `engine.shutdown` (the run is interrupted, not cancelled). */
+function isShutdown(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof ShutdownError;
+}
+
 function cancelledError(signal: AbortSignal, runId: string): CancelledError {
   const reason: unknown = signal.reason;
   if (reason instanceof CancelledError) return reason;
@@ -248,6 +275,11 @@ export class Engine {
   private readonly pendingHooks = new Set<Promise<unknown>>();
   private heartbeat: TimerHandle | undefined;
   private stopping = false;
+  /** False once stopping has halted the workers and the scheduler: stored runs start no more. */
+  private acceptingStored = true;
+  private readonly scheduler: Scheduler;
+  private schedulerStarted = false;
+  private readonly workers = new Set<QueueWorker>();
 
   constructor(options: EngineOptions = {}) {
     this.options = resolveEngineOptions(options);
@@ -262,6 +294,23 @@ export class Engine {
       this.store.capabilities.durable ? 'immediate' : 'microtask',
     );
     this.limits = new Limits(this.options, this.clock, this.metrics);
+    this.scheduler = new Scheduler({
+      store: this.store,
+      clock: this.clock,
+      lateAfterMs: this.options.lateAfterMs,
+      pollIntervalMs: this.options.schedulePollIntervalMs,
+      onRunCreated: () => {
+        for (const worker of this.workers) void worker.poll();
+      },
+    });
+    this.scheduler.on('schedule:fired', (event) => {
+      this.emit('schedule:fired', event);
+      this.callHooks('onScheduleFired', event);
+    });
+    this.scheduler.on('schedule:skipped', (event) => this.emit('schedule:skipped', event));
+    this.scheduler.on('schedule:error', (event) =>
+      this.reportError(event.error, event.scheduleName === undefined ? 'scheduler' : `schedule:${event.scheduleName}`),
+    );
   }
 
   // ------------------------------------------------------------------ events
@@ -330,7 +379,7 @@ export class Engine {
    */
   async start<P, O>(flowDef: Flow<P, O>, ...args: StartArgs<P>): Promise<RunHandle<O>> {
     const [params, options = {}] = args as [unknown, StartOptions | undefined];
-    if (this.stopping) throw new FlowError('ENGINE_STOPPED', 'The engine is stopping; it starts no new runs');
+    if (this.stopping) throw new FlowError(ErrorCode.EngineStopped, 'The engine is stopping; it starts no new runs');
     const def = flowDef as Flow<unknown, unknown>;
     if (typeof def !== 'object' || def === null || def.kind !== 'flow') invalid('flow', 'a flow(...) definition', flowDef);
     if (options.priority !== undefined) checkInteger('priority', options.priority, Number.MIN_SAFE_INTEGER);
@@ -364,7 +413,7 @@ export class Engine {
       options.signal,
       (signal) => new CancelledError(`Run \`${id}\` was cancelled by the caller's signal`, { cause: signal.reason, runId: id }),
     );
-    this.launch(exec, run);
+    this.launch(exec, run.parentRunId, { from: null, reason: 'started' });
     return { runId: id, created: true, result: () => exec.promise as Promise<O> };
   }
 
@@ -409,6 +458,7 @@ export class Engine {
       at,
       reason: reason ?? 'cancelled',
     });
+    if (run.scheduleName !== null) this.scheduler.poke();
     return true;
   }
 
@@ -475,7 +525,9 @@ export class Engine {
 
   /** Starts a worker that claims queued runs of registered flows (with leases) and reaps crashed ones. */
   async work(options?: WorkerOptions): Promise<QueueWorker> {
+    if (this.stopping) throw new FlowError(ErrorCode.EngineStopped, 'The engine is stopping; it starts no new workers');
     const worker = new QueueWorker(this.durableHost(), flowRegistry(this), options, (error) => this.reportError(error, 'worker'));
+    this.workers.add(worker);
     await worker.start();
     return worker;
   }
@@ -492,6 +544,7 @@ export class Engine {
       store: this.store,
       clock: this.clock,
       leaseMs: this.options.leaseMs,
+      lateAfterMs: this.options.lateAfterMs,
       emit: (event, ...args) => this.emit(event, ...args),
       flush: () => this.batcher.flush(),
       isActive: (runId) => this.execs.has(runId),
@@ -506,29 +559,131 @@ export class Engine {
   }
 
   private async executeStored(def: Flow<unknown, unknown>, run: FlowRunRecord, options: ExecuteStoredOptions): Promise<{ result: () => Promise<unknown> }> {
-    if (this.stopping) throw new FlowError('ENGINE_STOPPED', 'The engine is stopping; it starts no new runs');
+    if (!this.acceptingStored) throw new FlowError(ErrorCode.EngineStopped, 'The engine is stopping; it starts no new runs');
     const params = await this.parse(def.params, run.params, `stored params of flow \`${def.name}\` (run \`${run.id}\`)`);
     const exec = new RunExecution(run.id, def, params, run.idempotencyKey, run.queue, undefined, otelContext.active(), undefined, (s) => s.reason);
     exec.attempt = options.attempt;
     exec.state = run.state;
+    exec.scheduleName = run.scheduleName;
     if (options.priorTasks) exec.priorTasks = options.priorTasks;
-    this.launch(exec, run);
+    // The store already made the transition into the stored state (a claim, a resume, a create):
+    // emit it once, as it was stored.
+    this.launch(exec, run.parentRunId, options.from === undefined ? undefined : { from: options.from, reason: run.stateReason });
     return { result: () => exec.promise };
   }
 
+  // ------------------------------------------------------------------ schedules (src/schedule/)
+
   /**
-   * Stops the engine: no new runs; active runs are cancelled (or, with `drain`, awaited); store
-   * writes are flushed; every timer is cleared. Leaves no timers or handles behind.
+   * Stores a schedule of `flowDef` (or updates the one of that name, keeping its stored slots
+   * when the timing is unchanged) and starts this engine's scheduler. `params` are validated by
+   * the flow's schema first (`InvalidParamsError`, nothing stored) and stored redacted. The flow
+   * is registered, so `engine.work()` runs the slots' runs: each slot creates a `Scheduled` run
+   * that a worker claims (`Late` when claimed more than `lateAfterMs` after its slot).
+   */
+  async schedule<P, O>(flowDef: Flow<P, O>, options: EngineScheduleOptions<P>): Promise<ScheduleInfo> {
+    if (this.stopping) throw new FlowError(ErrorCode.EngineStopped, 'The engine is stopping; it registers no schedules');
+    const def = flowDef as Flow<unknown, unknown>;
+    if (typeof def !== 'object' || def === null || def.kind !== 'flow') invalid('flow', 'a flow(...) definition', flowDef);
+    if (typeof options !== 'object' || options === null) invalid('options', 'an object { name, cron | intervalMs, ... }', options);
+    const { params, ...rest } = options;
+    await this.parse(def.params, params, `params of schedule \`${String(rest.name)}\` (flow \`${def.name}\`)`);
+    const stored = params === undefined ? undefined : redact(params, this.options.redactKeys, `params of schedule \`${String(rest.name)}\``);
+    registerFlows(this, [def]);
+    const info = await this.scheduler.register({ ...rest, ...(stored === undefined ? {} : { params: stored }), flowName: def.name });
+    await this.startSchedules();
+    return info;
+  }
+
+  /**
+   * Starts firing the stored schedules (catching up missed slots first) without registering one:
+   * for a process that runs schedules another process registered. `engine.schedule` calls it;
+   * `engine.stop()` stops it. Idempotent.
+   */
+  async startSchedules(): Promise<void> {
+    if (this.schedulerStarted || this.stopping) return;
+    this.schedulerStarted = true;
+    await this.scheduler.start();
+  }
+
+  /**
+   * The next `n` fire times, in UTC and local time with DST notes: of a stored schedule (by name,
+   * from now) or of a spec (`{ cron, timezone, dst }` or `{ intervalMs }`) before it is stored.
+   */
+  async preview(schedule: string | ScheduleSpec, n: number, from?: Date | number): Promise<PreviewEntry[]> {
+    if (typeof schedule === 'string') return this.scheduler.preview(schedule, n, from);
+    return previewSpec(schedule, n, from ?? this.clock.now());
+  }
+
+  /** Pauses a schedule: its slots pass without runs until `resumeSchedule`. */
+  pauseSchedule(name: string): Promise<ScheduleInfo> {
+    return this.scheduler.pause(name);
+  }
+
+  /** Resumes a paused schedule from its next slot after now (paused slots are not caught up). */
+  resumeSchedule(name: string): Promise<ScheduleInfo> {
+    return this.scheduler.resume(name);
+  }
+
+  /** Every stored schedule with its next fire time (`nextRunAt`) and last handled slot. */
+  listSchedules(): Promise<ScheduleInfo[]> {
+    return this.scheduler.list();
+  }
+
+  /** One stored schedule, or `undefined`. */
+  getSchedule(name: string): Promise<ScheduleInfo | undefined> {
+    return this.scheduler.get(name);
+  }
+
+  /** Deletes a stored schedule (its past runs stay); false when there was none. */
+  removeSchedule(name: string): Promise<boolean> {
+    return this.scheduler.remove(name);
+  }
+
+  // ------------------------------------------------------------------ stopping
+
+  /**
+   * Stops the engine: no new runs; the scheduler and the workers of `engine.work` stop claiming;
+   * active runs are cancelled (or, with `drain`, awaited); store writes are flushed; every timer
+   * is cleared. Leaves no timers or handles behind.
    */
   async stop(options: { drain?: boolean } = {}): Promise<void> {
+    await this.halt(options.drain ? { mode: 'drain' } : { mode: 'cancel' });
+  }
+
+  /**
+   * Graceful shutdown for a process that will restart (SIGTERM): stops claiming (scheduler and
+   * workers), aborts running tasks with a {@link ShutdownError}, and leaves each active run
+   * `Crashed` with the reason `shutdown: <reason>`, its unfinished task runs `Crashed` and its
+   * lease and slots released, so the next `engine.recover()` (or a worker's reaper) resumes it,
+   * reusing the tasks that completed. Flushes writes and clears every timer, like `stop()`.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    if (options.reason !== undefined && typeof options.reason !== 'string') invalid('reason', 'a string', options.reason);
+    await this.halt({ mode: 'shutdown', reason: options.reason ?? 'the engine shut down' });
+  }
+
+  private async halt(how: { mode: 'cancel' | 'drain' } | { mode: 'shutdown'; reason: string }): Promise<void> {
     this.stopping = true;
+    await this.scheduler.stop();
+    const workers = [...this.workers];
+    // Let claims and reaper passes in progress launch what they took, then take no more.
+    await Promise.all(workers.map((w) => w.halt()));
+    this.acceptingStored = false;
     const top = [...this.execs.values()].filter((e) => !e.parent);
-    if (!options.drain) {
+    if (how.mode !== 'drain') {
       for (const exec of top) {
-        if (!exec.signal.aborted) exec.controller.abort(new CancelledError('The engine stopped', { runId: exec.id }));
+        if (exec.signal.aborted) continue;
+        exec.controller.abort(
+          how.mode === 'shutdown'
+            ? new ShutdownError(how.reason, { runId: exec.id })
+            : new CancelledError('The engine stopped', { runId: exec.id }),
+        );
       }
     }
     await Promise.allSettled(top.map((e) => e.promise));
+    await Promise.all(workers.map((w) => w.stop()));
+    this.workers.clear();
     await this.batcher.flush();
     await Promise.allSettled([...this.pendingHooks]);
     this.stopHeartbeat();
@@ -575,14 +730,16 @@ export class Engine {
     });
   }
 
-  private launch(exec: RunExecution, run: Pick<FlowRunRecord, 'parentRunId'>): void {
+  /** Starts executing `exec`; `announce` is the stored transition into its current state to emit. */
+  private launch(exec: RunExecution, parentRunId: string | null, announce: { from: RunState | null; reason: string | null } | undefined): void {
     this.execs.set(exec.id, exec);
     this.ensureHeartbeat();
-    this.emitFlowState(exec, null, 'Pending', 'started', undefined, run.parentRunId);
+    if (announce) this.emitFlowState(exec, announce.from, exec.state, announce.reason, undefined, parentRunId);
     exec.promise = this.executeRun(exec).finally(() => {
       this.execs.delete(exec.id);
       exec.dispose();
       if (this.execs.size === 0) this.stopHeartbeat();
+      if (exec.scheduleName !== null) this.scheduler.poke();
     });
     exec.promise.catch(noop);
   }
@@ -633,7 +790,8 @@ export class Engine {
     });
     this.emit('flow:state', event);
     this.callHooks('onFlowRunStateChange', event, exec.id);
-    if (error && (to === 'Failed' || to === 'Crashed')) this.callHooks('onRunError', { ...event, error }, exec.id);
+    // A shutdown leaves the run to be resumed: not a run error to alert on.
+    if (error && (to === 'Failed' || to === 'Crashed') && error.code !== ErrorCode.Shutdown) this.callHooks('onRunError', { ...event, error }, exec.id);
     return event;
   }
 
@@ -724,12 +882,13 @@ export class Engine {
       }
     } catch (thrown) {
       const cancelled = exec.signal.aborted;
-      const error = cancelled ? cancelledError(exec.signal, exec.id) : thrown;
-      finalState = cancelled ? 'Cancelled' : 'Failed';
+      const shutdown = isShutdown(exec.signal);
+      const error: unknown = shutdown ? exec.signal.reason : cancelled ? cancelledError(exec.signal, exec.id) : thrown;
+      finalState = shutdown ? 'Crashed' : cancelled ? 'Cancelled' : 'Failed';
       const classification = resolveClassification(error, this.options.classifyError);
       if (!cancelled) markSpanError(span, error);
       await this.transitionFlow(exec, finalState, {
-        reason: cancelled ? 'cancelled' : 'failed',
+        reason: shutdown ? `shutdown: ${(error as ShutdownError).message}` : cancelled ? 'cancelled' : 'failed',
         patch: { endedAt: this.clock.now(), waitingFor: null, leaseOwner: null, leaseExpiresAt: null },
         error: serializeError(error, classification),
       }).catch(noop);
@@ -1074,10 +1233,12 @@ export class Engine {
     const errors: unknown[] = [];
     let previousDelay: number | undefined;
     const cancel = async (): Promise<never> => {
-      const error = cancelledError(scope.signal, exec.id);
+      const shutdown = isShutdown(scope.signal);
+      const error: unknown = shutdown ? scope.signal.reason : cancelledError(scope.signal, exec.id);
       call.waitingFor = null;
-      await this.transitionTask(exec, call, 'Cancelled', {
-        reason: 'cancelled',
+      // Interrupted by a shutdown, the task is unfinished (resumed later), not cancelled.
+      await this.transitionTask(exec, call, shutdown ? 'Crashed' : 'Cancelled', {
+        reason: shutdown ? 'shutdown' : 'cancelled',
         patch: { endedAt: this.clock.now(), nextRetryAt: null },
         error: serializeError(error),
       }).catch(noop);
@@ -1202,7 +1363,7 @@ export class Engine {
       return { ok: true, value };
     } catch (thrown) {
       const error: unknown = controller.signal.aborted ? controller.signal.reason : thrown;
-      state = error instanceof CancelledError ? 'Cancelled' : 'Failed';
+      state = error instanceof ShutdownError ? 'Crashed' : error instanceof CancelledError ? 'Cancelled' : 'Failed';
       if (state === 'Failed') {
         markSpanError(span, error);
         span.setAttribute(SpanAttribute.ErrorCategory, resolveClassification(error, this.options.classifyError).category);
@@ -1305,7 +1466,7 @@ export class Engine {
       void this.transitionTask(exec, call, 'Running', { reason: 'sub-flow started', patch: { attempt: 1, startedAt: now, childRunId: childId } });
       const child = new RunExecution(childId, def, params, null, exec.queue, exec, exec.spanContext, scope.signal, (s) => s.reason);
       exec.children.add(child);
-      this.launch(child, { parentRunId: exec.id });
+      this.launch(child, exec.id, { from: null, reason: 'started' });
       try {
         const value = await child.promise;
         await this.transitionTask(exec, call, 'Completed', {
@@ -1314,9 +1475,10 @@ export class Engine {
         });
         return value;
       } catch (error) {
+        const shutdown = isShutdown(scope.signal);
         const cancelled = scope.signal.aborted || error instanceof CancelledError;
-        await this.transitionTask(exec, call, cancelled ? 'Cancelled' : 'Failed', {
-          reason: cancelled ? 'cancelled' : 'sub-flow failed',
+        await this.transitionTask(exec, call, shutdown ? 'Crashed' : cancelled ? 'Cancelled' : 'Failed', {
+          reason: shutdown ? 'shutdown' : cancelled ? 'cancelled' : 'sub-flow failed',
           patch: { endedAt: this.clock.now() },
           error: serializeError(error),
         });

@@ -43,6 +43,17 @@ export interface EngineOptions {
   leaseMs?: number;
   /** Lowest log level stored and emitted. @default 'info' */
   logLevel?: LogLevel;
+  /**
+   * A scheduled or queued run claimed more than this many ms after its slot (`runAt`) is `Late`,
+   * and a schedule slot seen more than this late counts as missed (its `catchup` policy applies).
+   * The default of `engine.work({ lateAfterMs })`. @default 60000
+   */
+  lateAfterMs?: number;
+  /**
+   * How often the engine's scheduler re-reads the stored schedules when no slot is due, ms (to see
+   * schedules and run ends of other processes). @default 60000
+   */
+  schedulePollIntervalMs?: number;
   /** Object keys whose values are replaced by `[REDACTED]` in stored params and log fields. @default /pass(word)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie/i */
   redactKeys?: RegExp;
 }
@@ -60,6 +71,8 @@ export interface ResolvedEngineOptions {
   leaseMs: number;
   logLevel: LogLevel;
   redactKeys: RegExp;
+  lateAfterMs: number;
+  schedulePollIntervalMs: number;
 }
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -107,6 +120,8 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     leaseMs: checkInteger('leaseMs', options.leaseMs ?? 30_000, 3),
     logLevel,
     redactKeys: options.redactKeys ?? DEFAULT_REDACT_KEYS,
+    lateAfterMs: checkInteger('lateAfterMs', options.lateAfterMs ?? 60_000, 0),
+    schedulePollIntervalMs: checkInteger('schedulePollIntervalMs', options.schedulePollIntervalMs ?? 60_000, 1),
   };
 }
 

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { ErrorCode, FlowError } from '../errors.js';
-import type { ScheduleFiredEvent, ScheduleSkippedEvent } from '../events.js';
+import type { ScheduleFiredEvent, ScheduleSkipReason, ScheduleSkippedEvent } from '../events.js';
 import type { FlowRunRecord, Json, ScheduleRecord, Store } from '../store/types.js';
 import { systemClock, type Clock, type TimerHandle } from '../time/clock.js';
 import {
@@ -339,6 +339,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           name: record.name,
           slot: action.slot.at.getTime(),
           nextSlot: following,
+          lastSlot: group.at(-1)?.slot.at.getTime() ?? action.slot.at.getTime(),
           now,
         });
         if (!claim.claimed) return true;
@@ -458,25 +459,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private async hasGoingRun(record: ScheduleRecord): Promise<boolean> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.listRuns({
-        flowName: record.flowName,
-        state: GOING_STATES,
-        limit: 200,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      if (page.items.some((run) => run.scheduleName === record.name)) return true;
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    return false;
+    const page = await this.store.listRuns({ scheduleName: record.name, state: GOING_STATES, limit: 1 });
+    return page.items.length > 0;
   }
 
   private emitGapSkips(record: ScheduleRecord, skipped: SkippedSlot[], now: number): void {
     for (const gap of skipped) this.emitSkipped(record, gap.at.getTime(), 'dst-gap', now);
   }
 
-  private emitSkipped(record: ScheduleRecord, slot: number, reason: string, now: number): void {
+  private emitSkipped(record: ScheduleRecord, slot: number, reason: ScheduleSkipReason, now: number): void {
     this.emit('schedule:skipped', { scheduleName: record.name, flowName: record.flowName, slot, reason, at: now });
   }
 }

@@ -329,6 +329,7 @@ export class MemoryStore implements Store {
           (query.since === undefined || r.createdAt >= query.since) &&
           (query.until === undefined || r.createdAt < query.until) &&
           (query.parentRunId === undefined || r.parentRunId === query.parentRunId) &&
+          (query.scheduleName === undefined || r.scheduleName === query.scheduleName) &&
           (after === undefined || r.createdAt < after[0] || (r.createdAt === after[0] && r.id < after[1])),
       )
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
@@ -651,7 +652,7 @@ export class MemoryStore implements Store {
     return this.atomic(() => {
       const existing = this.schedules.get(claim.name);
       if (!existing || existing.nextSlot !== claim.slot) return { claimed: false, schedule: existing };
-      const schedule: ScheduleRecord = { ...existing, lastSlot: claim.slot, nextSlot: claim.nextSlot, updatedAt: claim.now };
+      const schedule: ScheduleRecord = { ...existing, lastSlot: claim.lastSlot === undefined ? claim.slot : claim.lastSlot, nextSlot: claim.nextSlot, updatedAt: claim.now };
       this.setIn(this.schedules, claim.name, schedule);
       const run = claim.run ? this.createRunSync(claim.run).run : undefined;
       return { claimed: true, schedule, run };

@@ -146,7 +146,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
         assert.equal((await store.getHistory('r1')).length, 2);
       });
 
-      test('listRuns filters by flow, state, queue, time and parent, newest first, with a cursor', async (store) => {
+      test('listRuns filters by flow, state, queue, time, parent and schedule, newest first, with a cursor', async (store) => {
         for (let i = 0; i < 7; i++) {
           await store.createRun(newRun(`r${i}`, { flowName: i % 2 ? 'odd' : 'even', now: T0 + i * 1000, queue: i < 3 ? 'a' : 'b' }));
         }
@@ -172,6 +172,12 @@ export function describeStoreContract(options: StoreContractOptions): void {
           cursor = page.nextCursor;
         } while (cursor);
         assert.deepEqual(seen, ['r6', 'r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
+        await store.createRun(newRun('by-schedule-1', { scheduleName: 'nightly', now: T0 + 9000 }));
+        await store.createRun(newRun('by-schedule-2', { scheduleName: 'nightly', now: T0 + 9001 }));
+        await store.createRun(newRun('other-schedule', { scheduleName: 'weekly', now: T0 + 9002 }));
+        assert.deepEqual((await store.listRuns({ scheduleName: 'nightly' })).items.map((r) => r.id), ['by-schedule-2', 'by-schedule-1']);
+        assert.deepEqual((await store.listRuns({ scheduleName: 'nightly', state: 'Scheduled', limit: 1 })).items.map((r) => r.id), ['by-schedule-2']);
+        assert.deepEqual((await store.listRuns({ scheduleName: 'none' })).items, []);
       });
 
       test('getRunDetail returns the run with task runs, logs, history and children', async (store) => {
@@ -416,6 +422,14 @@ export function describeStoreContract(options: StoreContractOptions): void {
           assert.equal(s?.nextSlot, T0 + 86_400_000);
           const stale = await store.claimScheduleSlot({ name: 'nightly', slot: T0, nextSlot: T0 + 1, now: T0 + 6 });
           assert.equal(stale.claimed, false);
+          // One claim jumping over three skipped slots records the last of them as lastSlot.
+          const DAY = 86_400_000;
+          const jump = await store.claimScheduleSlot({ name: 'nightly', slot: T0 + DAY, nextSlot: T0 + 4 * DAY, lastSlot: T0 + 3 * DAY, now: T0 + 3 * DAY });
+          assert.equal(jump.claimed, true);
+          assert.equal(jump.claimed && jump.schedule.lastSlot, T0 + 3 * DAY);
+          const stored = await store.getSchedule('nightly');
+          assert.equal(stored?.lastSlot, T0 + 3 * DAY);
+          assert.equal(stored?.nextSlot, T0 + 4 * DAY);
           assert.equal((await store.claimScheduleSlot({ name: 'none', slot: T0, nextSlot: null, now: T0 })).claimed, false);
         } finally {
           if (peer !== store) await peer.close();

@@ -450,6 +450,11 @@ export interface ScheduleSlotClaim {
   slot: number;
   /** The slot after it (or `null` when there is none). */
   nextSlot: number | null;
+  /**
+   * What to store as `lastSlot`: the last slot this claim handled (when one claim jumps over
+   * several skipped slots, the last of them). @default slot
+   */
+  lastSlot?: number | null;
   now: number;
   /** A run to create in the same atomic step (so a crash cannot fire a slot without its run). */
   run?: NewFlowRun;
@@ -471,6 +476,8 @@ export interface ListRunsQuery {
   until?: number;
   /** `null` for top-level runs only; a run id for that run's children. Omit for all. */
   parentRunId?: string | null;
+  /** Only runs created by this schedule. */
+  scheduleName?: string;
   /** Page size. @default 50 */
   limit?: number;
   /** The `nextCursor` of the previous page. */
