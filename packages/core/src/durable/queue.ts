@@ -216,7 +216,8 @@ export class QueueWorker {
   }
 
   private scheduleSlotRenewal(): void {
-    if (!this.running) return;
+    // Only store-held queue slots need renewing; without queueLimits there is no timer.
+    if (!this.running || Object.keys(this.queueLimits).length === 0) return;
     this.slotTimer = this.host.clock.setTimeout(() => {
       this.slotTimer = undefined;
       const now = this.host.clock.now();
