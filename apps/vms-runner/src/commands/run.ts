@@ -9,6 +9,7 @@ import { VIRTUAL_SESSION_IMPORT } from '../flows/virtual-session-import';
 import { HEALTH_CHECK } from '../flows/health-check';
 import { FlowError } from '@vms/flow-core';
 import { parseParams } from './args';
+import { startTelemetry } from '../telemetry/start-telemetry';
 import { syncTable } from './summary';
 import type { Output } from './output';
 import { flowByName, runForeground } from './run-flow';
@@ -28,6 +29,7 @@ export async function runCommand(flowName: string, paramPairs: readonly string[]
     throw new FlowError('USAGE', `No flow \`${flowName}\`; flows: ${Object.keys(FLOW_NAMES).join(', ')}`, { category: 'validation' });
   }
   const config = loadConfig(env, { require: FLOW_NAMES[flowName] ?? [] });
+  const telemetry = startTelemetry({ env });
   const runner = await createRunner(config);
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -50,5 +52,6 @@ export async function runCommand(flowName: string, paramPairs: readonly string[]
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await runner.close();
+    await telemetry.shutdown();
   }
 }

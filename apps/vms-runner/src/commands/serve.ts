@@ -4,7 +4,9 @@
  * SIGTERM/SIGINT and shut down gracefully (stop claiming, cancel running tasks at their next
  * chunk — their checkpoints are stored — flush, close).
  */
+import { gracefulShutdown } from '../http/graceful-shutdown';
 import { createHttpServer, type HttpServer } from '../http/server';
+import type { Telemetry } from '../telemetry/start-telemetry';
 import type { RowErrorView } from '../http/row-errors';
 import type { Runner } from '../runner';
 import type { Output } from './output';
@@ -15,6 +17,10 @@ export interface ServeOptions {
   adminToken?: string;
   /** Resolves to shut down; by default the first SIGTERM or SIGINT. */
   until?: Promise<unknown>;
+  /** Telemetry to flush on shutdown. @default none */
+  telemetry?: Telemetry;
+  /** Longest wait for running tasks on shutdown before they are cancelled (they keep their checkpoints), ms. @default 8000 */
+  drainTimeoutMs?: number;
   /** Called once everything listens (tests). */
   onReady?: (http: HttpServer) => void;
 }
@@ -61,7 +67,7 @@ export async function serve(runner: Runner, output: Output, options: ServeOption
   }
   await runner.registerSchedules();
   await runner.scheduler.start();
-  await runner.startWorker();
+  const worker = await runner.startWorker();
   const http = await createHttpServer({
     store: runner.store,
     control: runner.control,
@@ -84,7 +90,17 @@ export async function serve(runner: Runner, output: Output, options: ServeOption
   } finally {
     sig.dispose();
   }
-  await http.close(5_000);
-  await runner.close();
-  output.out('stopped.');
+  const report = await gracefulShutdown(
+    {
+      stopClaiming: () => Promise.all([runner.scheduler.stop(), worker.stop()]),
+      drain: () => runner.engine.stop({ drain: true }),
+      ...(options.telemetry ? { flushTelemetry: () => (options.telemetry as Telemetry).shutdown() } : {}),
+      closeHttp: () => http.close(5_000),
+      // cancels what did not finish in time (its checkpoints are stored), then closes both files
+      closeStore: () => runner.close(),
+    },
+    { drainTimeoutMs: options.drainTimeoutMs ?? 8_000, stepTimeoutMs: 10_000 },
+  );
+  for (const step of report.steps.filter((s) => !s.ok)) output.err(`shutdown step ${step.step}: ${step.timedOut ? 'timed out' : step.error}`);
+  output.out(report.drained ? 'stopped.' : 'stopped (running tasks were cancelled at the deadline; their runs resume on the next start).');
 }
