@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '@vms/test-utils';
 import type { TempDir } from '@vms/test-utils';
 import { SqliteStoreError } from './errors.js';
-import { SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const T0 = Date.UTC(2026, 0, 5);
@@ -55,6 +55,33 @@ describe('opening a database', () => {
       expect(plan("SELECT * FROM flow_runs WHERE state = 'Failed' ORDER BY created_at DESC, id DESC LIMIT 50")).toMatch(/flow_runs_state_recent/);
       expect(plan('SELECT * FROM flow_runs ORDER BY created_at DESC, id DESC LIMIT 50')).toMatch(/flow_runs_recent/);
       expect(plan("SELECT * FROM flow_logs WHERE run_id = 'r' ORDER BY seq")).toMatch(/flow_logs_run/);
+      expect(plan("SELECT * FROM flow_runs WHERE state IN ('Scheduled', 'Running') AND schedule_name = 'nightly' ORDER BY created_at DESC, id DESC LIMIT 2")).toMatch(
+        /flow_runs_schedule/,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a version 1 file is migrated up to the newest version, keeping its runs (and gains the runs-by-schedule index)', async () => {
+    const file = join(dir.path, 'flow.db');
+    const raw = new Database(file);
+    migrate(raw, file, MIGRATIONS.slice(0, 1));
+    expect(schemaVersion(raw)).toBe(1);
+    raw
+      .prepare(
+        `INSERT INTO flow_runs (id, flow_name, params, state, queue, priority, run_at, attempt, tags, schedule_name, created_at, updated_at)
+         VALUES ('r1', 'sync', '{"y":1}', 'Completed', 'default', 0, ?, 1, '[]', 'nightly', ?, ?)`,
+      )
+      .run(T0, T0, T0);
+    raw.close();
+    const store = new SqliteStore({ file });
+    try {
+      expect(schemaVersion(store.database)).toBe(SCHEMA_VERSION);
+      expect((await store.listRuns({ scheduleName: 'nightly' })).items.map((r) => [r.id, r.params])).toEqual([['r1', { y: 1 }]]);
+      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+      const index = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'flow_runs_schedule'").get();
+      expect(index).toEqual({ name: 'flow_runs_schedule' });
     } finally {
       await store.close();
     }
