@@ -560,7 +560,9 @@ export class Engine {
 
   private async executeStored(def: Flow<unknown, unknown>, run: FlowRunRecord, options: ExecuteStoredOptions): Promise<{ result: () => Promise<unknown> }> {
     if (!this.acceptingStored) throw new FlowError(ErrorCode.EngineStopped, 'The engine is stopping; it starts no new runs');
-    const params = await this.parse(def.params, run.params, `stored params of flow \`${def.name}\` (run \`${run.id}\`)`);
+    // The store keeps JSON: a run started without params comes back with `null`.
+    const stored = run.params === null && def.params && !(await def.params.safeParseAsync(null)).success ? undefined : run.params;
+    const params = await this.parse(def.params, stored, `stored params of flow \`${def.name}\` (run \`${run.id}\`)`);
     const exec = new RunExecution(run.id, def, params, run.idempotencyKey, run.queue, undefined, otelContext.active(), undefined, (s) => s.reason);
     exec.attempt = options.attempt;
     exec.state = run.state;
