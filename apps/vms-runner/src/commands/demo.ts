@@ -18,7 +18,8 @@ import { virtualSessionSheet } from '../generator/sheet';
 import { totalRecords, type Scale } from '../generator/volumes';
 import { createRunner, type Runner } from '../runner';
 import { ENTITIES } from '../sync/entities';
-import { FULL_SYNC, type SyncSummary } from '../flows/salesforce-sync';
+import { FULL_SYNC, syncTotals, type EntitySummary, type SyncSummary } from '../flows/salesforce-sync';
+import { ENTITY_NAMES, type EntityName } from '../sync/dag';
 import { VIRTUAL_SESSION_IMPORT, type VirtualSessionImportResult } from '../flows/virtual-session-import';
 import { runForeground } from './run-flow';
 import type { Output } from './output';
@@ -61,7 +62,10 @@ const SHEET_KEY = 'demo-sheets-api-key';
 export const DEMO_YEAR = '2024-2025';
 
 /** Starts the Salesforce test server with the demo's data. */
-export async function startDemoSalesforce(options: Pick<DemoOptions, 'dataset' | 'seed' | 'scale'>, output: Output): Promise<{ server: SalesforceTestServer; records: number }> {
+export async function startDemoSalesforce(
+  options: Pick<DemoOptions, 'dataset' | 'seed' | 'scale'>,
+  output: Output,
+): Promise<{ server: SalesforceTestServer; records: number; entities?: EntityName[] }> {
   const fields = fieldDeclarations(Object.values(ENTITIES));
   if (options.dataset !== undefined) {
     const dataset = await loadCumulusDataset(resolve(options.dataset));
@@ -71,8 +75,10 @@ export async function startDemoSalesforce(options: Pick<DemoOptions, 'dataset' |
       fields: { ...fields, Account: { ...fields.Account, Type: 'string' }, Contact: { ...fields.Contact, Contact_Type__c: 'string' } },
     });
     const n = Object.values(records).reduce((sum, list) => sum + list.length, 0);
-    output.out(`Salesforce test server at ${server.url}: CumulusCI dataset ${options.dataset} (${n.toLocaleString('en-US')} records)`);
-    return { server, records: n };
+    // A dataset from another org holds only some of the VMS's objects: sync the entities it has.
+    const entities = ENTITY_NAMES.filter((e) => (records[ENTITIES[e].sobject]?.length ?? 0) > 0);
+    output.out(`Salesforce test server at ${server.url}: CumulusCI dataset ${options.dataset} (${n.toLocaleString('en-US')} records; entities ${entities.join(', ')})`);
+    return { server, records: n, entities };
   }
   const data = createDataset({ seed: options.seed ?? 1, scale: options.scale ?? 1 });
   const records: Record<string, Iterable<Record<string, unknown>>> = {};
@@ -93,6 +99,25 @@ export async function startDemoSheets(options: Pick<DemoOptions, 'seed'>, output
   output.out(`Sheets test server at ${server.rootUrl}: virtual sessions ${DEMO_YEAR} (${sheet.values.length - 4} rows)`);
   return server;
 }
+
+/** A sync run's per-entity results from its stored task runs (when the run failed and returned nothing). */
+async function storedSummary(runner: Runner, runId: string): Promise<SyncSummary> {
+  const detail = await runner.store.getRunDetail(runId, { logLimit: 0 });
+  const entities: Record<string, EntitySummary> = {};
+  for (const e of ENTITY_NAMES) {
+    const t = detail?.taskRuns.find((x) => x.taskKey === e);
+    if (!t) continue;
+    entities[e] = t.result !== null && typeof t.result === 'object'
+      ? (t.result as unknown as EntitySummary)
+      : { ...EMPTY, entity: e, status: 'not_run', ...(t.error ? { error: t.error.message } : {}) };
+  }
+  return { mode: 'full', entities, totals: syncTotals(entities) };
+}
+
+const EMPTY: Omit<EntitySummary, 'entity' | 'status'> = {
+  mode: 'full', processed: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, queued: 0, resolved: 0, warnings: 0,
+  errorCount: 0, errors: [], watermarkBefore: null, watermarkAfter: null, resumed: false,
+};
 
 /** The environment that points a runner at the demo's servers (as an operator would set it). */
 export function demoEnv(
@@ -142,14 +167,15 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
 
     output.out('');
     output.out(`Running ${FULL_SYNC} ...`);
-    const sync = await runForeground(runner, FULL_SYNC, undefined, output, { logs: false });
-    result.sync = (sync.result as SyncSummary | undefined) ?? undefined;
-    output.out(`${FULL_SYNC}: ${sync.state} in ${(sync.ms / 1000).toFixed(1)} s (run ${sync.runId})`);
+    const sync = await runForeground(runner, FULL_SYNC, sf.entities ? { entities: sf.entities } : undefined, output, { logs: false });
+    result.sync = (sync.result as SyncSummary | undefined) ?? (await storedSummary(runner, sync.runId));
+    output.out(`${FULL_SYNC}: ${sync.state} in ${(sync.ms / 1000).toFixed(1)} s (run ${sync.runId})${sync.error ? `: ${sync.error.message}` : ''}`);
+    if (sync.state !== 'Completed') for (const e of Object.values(result.sync.entities).filter((x) => x.error)) output.out(`  ${e.entity}: ${e.error}`);
 
     output.out(`Running ${VIRTUAL_SESSION_IMPORT} ${DEMO_YEAR} ...`);
     const vs = await runForeground(runner, VIRTUAL_SESSION_IMPORT, { academicYear: DEMO_YEAR }, output, { logs: false });
     result.sessions = (vs.result as VirtualSessionImportResult | undefined) ?? undefined;
-    output.out(`${VIRTUAL_SESSION_IMPORT}: ${vs.state} in ${(vs.ms / 1000).toFixed(1)} s (run ${vs.runId})`);
+    output.out(`${VIRTUAL_SESSION_IMPORT}: ${vs.state} in ${(vs.ms / 1000).toFixed(1)} s (run ${vs.runId})${vs.error ? `: ${vs.error.message}` : ''}`);
 
     result.ok = sync.state === 'Completed' && vs.state === 'Completed';
     result.wallMs = performance.now() - started;
