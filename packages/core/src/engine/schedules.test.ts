@@ -95,6 +95,30 @@ describe('engine.schedule: cron in a time zone, through the engine and its worke
     });
   }
 
+  it("C03: with dst: { gap: 'skip' } the gap day has no run and the engine emits schedule:skipped with reason 'dst-gap'", async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock({ now: Date.parse('2025-03-07T12:00:00Z') });
+    const h = harness(store, clock);
+    await h.engine.schedule(nightly, { name: 'skip-gap', cron: '0 2 * * *', timezone: 'America/Chicago', dst: { gap: 'skip', repeat: 'first' } });
+    await h.engine.work(WORKER);
+    await clock.advanceTo(Date.parse('2025-03-11T00:00:00Z'));
+    expect((await scheduledRuns(store, 'skip-gap')).map((r) => iso(r.scheduledFor))).toEqual(['2025-03-08T08:00:00.000Z', '2025-03-10T07:00:00.000Z']);
+    expect(h.skipped.map((e) => `${iso(e.slot)} ${e.reason}`)).toEqual(['2025-03-09T08:00:00.000Z dst-gap']);
+  });
+
+  it('a failing scheduler tick becomes engine:error (source `scheduler`) and never a rejection', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock({ now: Date.parse('2026-01-05T00:30:00Z') });
+    const h = harness(store, clock);
+    await h.engine.schedule(nightly, { name: 'hourly', cron: '0 * * * *' });
+    await store.close(); // every store call now throws
+    await clock.advanceTo(Date.parse('2026-01-05T01:00:00Z'));
+    expect(h.errors.length).toBeGreaterThan(0);
+    expect(h.errors.every((e) => e.source === 'scheduler' || e.source === 'schedule:hourly')).toBe(true);
+    expect(String(h.errors[0]?.error)).toMatch(/closed/i);
+    h.errors.length = 0; // checked here; the afterEach stop must not add more
+  });
+
   const catchups = [
     { catchup: 'none', runs: 0 },
     { catchup: 'latest', runs: 1 },
