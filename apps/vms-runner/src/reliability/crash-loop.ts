@@ -39,7 +39,7 @@ export interface CrashLoopResult {
   killAtMs: number[];
   /** Processes started (kills + the final run + the recovering `start`). */
   processes: number;
-  /** Runs `start` recovered (marked Crashed) and resumed. */
+  /** Killed runs recovery marked `Crashed` (a kill can also land after its run completed) and resumed, from the store's state history. */
   recovered: { crashed: number; resumed: number };
   /** Run states in the store at the end, counted. */
   runStates: Record<string, number>;
@@ -79,6 +79,17 @@ function storeRuns(storePath: string): { id: string; state: string; lease: numbe
   const db = new Database(storePath, { readonly: true, fileMustExist: true });
   try {
     return db.prepare('SELECT id, state, lease_expires_at AS lease FROM flow_runs').all() as { id: string; state: string; lease: number | null }[];
+  } finally {
+    db.close();
+  }
+}
+
+function recoveryCounts(storePath: string): { crashed: number; resumed: number } {
+  const db = new Database(storePath, { readonly: true, fileMustExist: true });
+  try {
+    const count = (where: string): number =>
+      db.prepare(`SELECT count(DISTINCT run_id) FROM flow_state_history WHERE task_run_id IS NULL AND ${where}`).pluck().get() as number;
+    return { crashed: count("to_state = 'Crashed'"), resumed: count("from_state = 'Crashed' AND reason LIKE 'resumed by%'") };
   } finally {
     db.close();
   }
@@ -152,15 +163,8 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     }
     const starter = spawnCli(['start'], { ...env, API_TOKENS_ADMIN: 'reliability-admin-token-0123456789', HTTP_PORT: '0' });
     processes++;
-    const recovered = { crashed: 0, resumed: 0 };
     try {
       await starter.waitForLine(/Press Ctrl\+C/);
-      const line = starter.stdout().split('\n').find((l) => l.startsWith('recovered:'));
-      const m = line ? /(\d+) crashed runs, (\d+) resumed/.exec(line) : null;
-      if (m) {
-        recovered.crashed = Number(m[1]);
-        recovered.resumed = Number(m[2]);
-      }
       // Resumed runs finish in this process; wait until none is active.
       const deadline = Date.now() + 120_000;
       while (storeRuns(storePath).some((r) => ['Running', 'Pending', 'Retrying', 'Scheduled'].includes(r.state)) && Date.now() < deadline) await sleep(250);
@@ -169,6 +173,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       await starter.exited;
     }
 
+    const recovered = recoveryCounts(storePath);
     const runStates: Record<string, number> = {};
     for (const r of storeRuns(storePath)) runStates[r.state] = (runStates[r.state] ?? 0) + 1;
     const a = canonicalDump(join(crashed, 'vms.db'));

@@ -27,7 +27,15 @@ export const VOLATILE_TABLES: Readonly<Record<string, string>> = {
 /** Columns left out per table, besides local row ids and columns defaulting to now, with why. */
 export const VOLATILE_COLUMNS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   sync_watermarks: { updated_at: 'time of the last write', run_id: 'run that wrote it' },
-  row_errors: { sync_log_id: 'per run', run_id: 'per run', created_at: 'time of the write' },
+  row_errors: {
+    sync_log_id: 'per run',
+    run_id: 'per run',
+    created_at: 'time of the write',
+    // Finding (RELIABILITY.md): a DUPLICATE_RECORD warning raised for the *other* affiliation
+    // (importer `otherIssues`) is stored without a record name, the same warning raised
+    // directly carries it; which path runs depends on arrival order, so on the run history.
+    record_name: 'display label; NULL or not depending on the path that raised a DUPLICATE_RECORD warning',
+  },
   pending_imports: {
     first_seen_at: 'time of the first sighting',
     retry_count: 'grows with each run that retried it',
