@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,9 @@ interface Manifest {
 function manifestPaths(): string[] {
   const paths = ['package.json', 'pnpm-workspace.yaml', '.changeset/config.json', 'bench/package.json'];
   for (const group of ['packages', 'apps', 'examples']) {
-    for (const name of readdirSync(join(root, group))) paths.push(`${group}/${name}/package.json`);
+    for (const name of readdirSync(join(root, group))) {
+      if (existsSync(join(root, group, name, 'package.json'))) paths.push(`${group}/${name}/package.json`);
+    }
   }
   return paths;
 }
