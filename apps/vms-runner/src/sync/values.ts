@@ -15,6 +15,8 @@ export class IssueList {
 /** A trimmed non-empty string, or null. Numbers and booleans are stringified. */
 export function str(value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  // An object or array is never a text value (String() would store "[object Object]").
+  if (typeof value === 'object') return null;
   const text = (typeof value === 'string' ? value : String(value)).trim();
   return text.length === 0 ? null : text;
 }
