@@ -26,12 +26,17 @@ const STORED_IDS: Record<EntityName, string> = {
   pathway_participants: 'SELECT salesforce_id FROM pathway_contacts',
 };
 
+/** Salesforce Ids of the records of `entity` stored in the database. */
+export function storedIds(db: Database.Database, entity: EntityName): Set<string> {
+  return new Set(db.prepare(STORED_IDS[entity]).pluck().all() as string[]);
+}
+
 /** Good records of each entity missing from the database (empty lists: all there). */
 export function missingGoodRecords(db: Database.Database, data: Dataset): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const studentIds = new Set([...data.records('students')].map((r) => r.Id));
   for (const entity of ENTITY_NAMES) {
-    const stored = new Set(db.prepare(STORED_IDS[entity]).pluck().all() as string[]);
+    const stored = storedIds(db, entity);
     let good = [...goodIds(data, entity)];
     if (entity === 'affiliations') {
       // One row per (contact, organization): the duplicates' losers and student affiliations are not rows by design.
