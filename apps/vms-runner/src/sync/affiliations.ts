@@ -59,17 +59,23 @@ export const affiliations: EntityDefinition<AffiliationValue> = {
       `UPDATE volunteer_organization SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')}, row_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE volunteer_id = ? AND organization_id = ?`,
     );
 
+    // Organization ids by Salesforce Id, bounded (cleared when full), dropped with any rolled-back write.
+    const organizations = new Map<string, number>();
     const resolveOrganization = (sfId: string): number | undefined => {
-      const id = organization.get(sfId) as number | undefined;
-      if (id !== undefined) return id;
-      const schoolName = school.get(sfId) as string | undefined;
-      if (schoolName !== undefined) return Number(insertOrganization.run(sfId, schoolName, 'School').lastInsertRowid);
-      const districtName = district.get(sfId) as string | undefined;
-      if (districtName !== undefined) return Number(insertOrganization.run(sfId, districtName, 'District').lastInsertRowid);
-      return undefined;
+      let id = organizations.get(sfId) ?? (organization.get(sfId) as number | undefined);
+      if (id === undefined) {
+        const schoolName = school.get(sfId) as string | undefined;
+        const districtName = schoolName === undefined ? (district.get(sfId) as string | undefined) : undefined;
+        if (schoolName !== undefined) id = Number(insertOrganization.run(sfId, schoolName, 'School').lastInsertRowid);
+        else if (districtName !== undefined) id = Number(insertOrganization.run(sfId, districtName, 'District').lastInsertRowid);
+        else return undefined;
+      }
+      if (organizations.size >= 20_000) organizations.clear();
+      organizations.set(sfId, id);
+      return id;
     };
 
-    return (value): WriteOutcome => {
+    const write = (value: AffiliationValue): WriteOutcome => {
       const person = contact.get(value.contact) as { id: number; type: string } | undefined;
       if (!person) {
         return { status: 'queued', missing: `contact:${value.contact}`, message: `Contact (Volunteer/Teacher) with Salesforce ID ${value.contact} not found` };
@@ -101,5 +107,6 @@ export const affiliations: EntityDefinition<AffiliationValue> = {
       update.run(...values, hash, person.id, orgId);
       return { status: 'updated' };
     };
+    return Object.assign(write, { discard: () => organizations.clear() });
   },
 };

@@ -215,25 +215,33 @@ function contactWriter(db: VmsDatabase, type: ContactType) {
   );
   const flags = prepareFlags(db);
 
-  const writeChildren = (id: number, value: ContactValue): void => {
-    clearEmails.run(id);
+  // Skill ids by name (a few hundred names at most); dropped with any rolled-back write.
+  const skills = new Map<string, number>();
+  const skillIdOf = (name: string): number => {
+    let sid = skills.get(name);
+    if (sid === undefined) {
+      sid = (skillId.get(name) as number | undefined) ?? Number(insertSkill.run(name).lastInsertRowid);
+      if (skills.size < 10_000) skills.set(name, sid);
+    }
+    return sid;
+  };
+
+  /** Writes emails, phones, addresses, skills and connector data; `fresh`: the contact is new (nothing to clear). */
+  const writeChildren = (id: number, value: ContactValue, fresh: boolean): void => {
+    if (!fresh) clearEmails.run(id);
     for (const e of value.emails) insertEmail.run(id, e.email, e.type, sqlValue(e.primary));
-    clearPhones.run(id);
+    if (!fresh) clearPhones.run(id);
     for (const p of value.phones) insertPhone.run(id, p.number, p.type, sqlValue(p.primary));
-    clearAddresses.run(id);
+    if (!fresh) clearAddresses.run(id);
     for (const a of value.addresses) insertAddress.run(id, a.address_line1, a.city, a.state, a.zip_code, a.country, a.type, sqlValue(a.primary));
     if (value.skills) {
-      clearSkills.run(id);
-      for (const name of value.skills) {
-        let sid = skillId.get(name) as number | undefined;
-        if (sid === undefined) sid = Number(insertSkill.run(name).lastInsertRowid);
-        linkSkill.run(id, sid);
-      }
+      if (!fresh) clearSkills.run(id);
+      for (const name of value.skills) linkSkill.run(id, skillIdOf(name));
     }
     if (value.connector) upsertConnector.run(id, ...CONNECTOR_COLUMNS.map((c) => sqlValue(value.connector?.[c])));
   };
 
-  return (value: ContactValue, hashExtra: unknown): WriteOutcome & { id: number } => {
+  const write = (value: ContactValue, hashExtra: unknown): WriteOutcome & { id: number } => {
     const hash = rowHash([value, hashExtra]);
     const contactValues = CONTACT_COLUMNS.map((c) => sqlValue(value.contact[c]));
     const subValues = sub.map((c) => sqlValue(value.sub[c]));
@@ -243,7 +251,7 @@ function contactWriter(db: VmsDatabase, type: ContactType) {
     if (!existing) {
       id = Number(insert.run(type, value.salesforceId, ...contactValues, hash).lastInsertRowid);
       insertSub.run(id, ...subValues);
-      writeChildren(id, value);
+      writeChildren(id, value, true);
       status = 'created';
     } else if (existing.row_hash === hash && existing.type === type) {
       return { status: 'unchanged', id: existing.id };
@@ -256,12 +264,13 @@ function contactWriter(db: VmsDatabase, type: ContactType) {
       } else {
         updateSub.run(...subValues, id);
       }
-      writeChildren(id, value);
+      writeChildren(id, value, false);
       status = 'updated';
     }
     if (value.allCapsName) flags.raise('contact', value.salesforceId, 'all_caps_name', 'info', 'Name was ALL CAPS in Salesforce; stored in title case');
     return { status, id };
   };
+  return Object.assign(write, { discard: () => skills.clear() });
 }
 
 // ---- teachers -----------------------------------------------------------------------------
@@ -300,7 +309,7 @@ export const teachers: EntityDefinition<ContactValue> = {
   },
   prepare(db) {
     const write = contactWriter(db, 'teacher');
-    return (value) => write(value, null);
+    return Object.assign((value: ContactValue) => write(value, null), { discard: write.discard });
   },
 };
 
@@ -348,7 +357,7 @@ export const students: EntityDefinition<ContactValue> = {
     const write = contactWriter(db, 'student');
     const school = db.prepare('SELECT 1 FROM school WHERE id = ?').pluck();
     const klass = db.prepare('SELECT 1 FROM class WHERE salesforce_id = ?').pluck();
-    return (value) => {
+    return Object.assign((value: ContactValue): WriteOutcome => {
       const warnings: RowIssue[] = [];
       const schoolId = value.refs?.school ?? null;
       const classId = value.refs?.class ?? null;
@@ -363,7 +372,7 @@ export const students: EntityDefinition<ContactValue> = {
       }
       const outcome = write({ ...value, sub }, null);
       return warnings.length > 0 && outcome.status !== 'skipped' && outcome.status !== 'queued' ? { ...outcome, warnings } : outcome;
-    };
+    }, { discard: write.discard });
   },
 };
 
@@ -462,6 +471,6 @@ export const volunteers: EntityDefinition<ContactValue> = {
   },
   prepare(db) {
     const write = contactWriter(db, 'volunteer');
-    return (value) => write(value, null);
+    return Object.assign((value: ContactValue) => write(value, null), { discard: write.discard });
   },
 };

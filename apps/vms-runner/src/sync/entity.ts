@@ -3,7 +3,7 @@
  * (pure, validated: no database access), and how to write a mapped record (prepared statements,
  * parent lookups, created/updated/unchanged by row hash).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { VmsDatabase } from '../db/database';
 import type { SfRecord } from '../generator/dataset';
 import type { EntityName } from './dag';
@@ -30,8 +30,12 @@ export type WriteOutcome =
   /** A parent is missing: the record waits in the pending queue. */
   | { readonly status: 'queued'; readonly missing: string; readonly message: string };
 
-/** Writes one mapped record; runs inside the importer's transaction and savepoint. */
-export type EntityWriter<T> = (value: T, record: SfRecord) => WriteOutcome;
+/**
+ * Writes one mapped record; runs inside the importer's transaction (and, on the retry path, a
+ * savepoint). `discard`, when given, drops any in-memory cache of database rows: the importer
+ * calls it after rolling back writes, so no cache outlives the rows it remembers.
+ */
+export type EntityWriter<T> = ((value: T, record: SfRecord) => WriteOutcome) & { discard?: () => void };
 
 /** One synced entity. */
 export interface EntityDefinition<T = unknown> {
@@ -54,7 +58,7 @@ export interface EntityDefinition<T = unknown> {
 
 /** Digest of a mapped value; equal digests mean nothing to update. */
 export function rowHash(value: unknown): string {
-  return createHash('sha1').update(JSON.stringify(value)).digest('base64');
+  return hash('sha1', JSON.stringify(value), 'base64');
 }
 
 /** SQLite cannot bind booleans: true/false → 1/0, undefined → null. */

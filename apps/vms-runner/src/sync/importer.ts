@@ -112,6 +112,13 @@ export interface ImportOptions {
 
 const emptyCounts = (): EntityCounts => ({ processed: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, queued: 0, resolved: 0, warnings: 0 });
 
+/** A record's write threw on the fast path (no savepoints): the chunk is redone row by row. */
+class RowWriteFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('A record was rejected by the database');
+  }
+}
+
 function isRecord(value: unknown): value is SfRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -147,6 +154,8 @@ export class EntityImporter {
   private finished = false;
   /** Whether the entity had open pending records when the run started (else no resolve updates). */
   private readonly hadPending: boolean;
+  /** Whether open `import_error` flags of this entity may exist (else no resolve updates). */
+  private openImportErrors: boolean;
   private readonly stmt;
 
   constructor(
@@ -201,6 +210,8 @@ export class EntityImporter {
       ),
     };
 
+    this.openImportErrors =
+      db.prepare("SELECT 1 FROM data_quality_flag WHERE entity_type = ? AND issue_type = 'import_error' AND status = 'open' LIMIT 1").get(this.entity) !== undefined;
     this.hadPending = db.prepare('SELECT 1 FROM pending_imports WHERE sync_type = ? AND resolved_at IS NULL LIMIT 1').get(this.entity) !== undefined;
     const before = readWatermark(db, this.entity);
     this.watermarkBefore = before ? { modstamp: before.modstamp, id: before.id } : null;
@@ -234,101 +245,152 @@ export class EntityImporter {
 
   /**
    * Maps and writes one record (inside the caller's transaction); returns what happened, or
-   * `failed`. Does not count.
+   * `failed`. Does not count. Without `savepoints` (the fast path) a database error is thrown as
+   * {@link RowWriteFailed}, so the caller can roll the chunk back and redo it row by row.
    */
-  private processOne(record: SfRecord, recordName: string | null): WriteOutcome | { status: 'failed' } {
+  private processOne(record: SfRecord, savepoints: boolean): WriteOutcome | { status: 'failed' } {
     const mapped = this.def.map(record);
     if (!mapped.ok) {
-      this.recordIssue(record.Id, recordName, mapped.issue);
-      this.flags.raise(this.entity, record.Id, 'import_error', 'error', `${mapped.issue.code}: ${mapped.issue.message}`);
+      this.recordIssue(record.Id, this.def.nameOf(record), mapped.issue);
+      this.raiseImportError(record.Id, mapped.issue);
       return { status: 'failed' };
     }
-    this.stmt.savepoint.run();
     let outcome: WriteOutcome;
-    try {
-      outcome = this.write(mapped.value, record);
-      this.stmt.release.run();
-    } catch (error) {
-      this.stmt.rollbackTo.run();
-      this.stmt.release.run();
-      const issue: RowIssue = { code: classifyRowException(error), severity: 'error', message: error instanceof Error ? error.message : String(error) };
-      this.recordIssue(record.Id, recordName, issue);
-      this.flags.raise(this.entity, record.Id, 'import_error', 'error', `${issue.code}: ${issue.message}`);
-      return { status: 'failed' };
+    if (!savepoints) {
+      try {
+        outcome = this.write(mapped.value, record);
+      } catch (error) {
+        throw new RowWriteFailed(error);
+      }
+    } else {
+      this.stmt.savepoint.run();
+      try {
+        outcome = this.write(mapped.value, record);
+        this.stmt.release.run();
+      } catch (error) {
+        this.stmt.rollbackTo.run();
+        this.stmt.release.run();
+        this.write.discard?.();
+        const issue: RowIssue = { code: classifyRowException(error), severity: 'error', message: error instanceof Error ? error.message : String(error) };
+        this.recordIssue(record.Id, this.def.nameOf(record), issue);
+        this.raiseImportError(record.Id, issue);
+        return { status: 'failed' };
+      }
     }
-    const warnings = [...mapped.warnings, ...(outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged' ? (outcome.warnings ?? []) : [])];
-    for (const w of warnings) this.recordIssue(record.Id, recordName, w);
-    if (warnings.length > 0) this.counts.warnings++;
+    const extra = outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged' ? outcome.warnings : undefined;
+    if (mapped.warnings.length > 0 || (extra !== undefined && extra.length > 0)) {
+      const name = this.def.nameOf(record);
+      for (const w of mapped.warnings) this.recordIssue(record.Id, name, w);
+      for (const w of extra ?? []) this.recordIssue(record.Id, name, w);
+      this.counts.warnings++;
+    }
     if (outcome.status === 'created' || outcome.status === 'updated') {
       for (const other of outcome.otherIssues ?? []) this.recordIssue(other.salesforceId, null, other.issue);
-      this.flags.resolve(this.entity, record.Id, 'import_error');
+      if (this.openImportErrors) this.flags.resolve(this.entity, record.Id, 'import_error');
     } else if (outcome.status === 'skipped' && outcome.issue) {
-      this.recordIssue(record.Id, recordName, outcome.issue);
+      this.recordIssue(record.Id, this.def.nameOf(record), outcome.issue);
     }
     return outcome;
+  }
+
+  private raiseImportError(salesforceId: string, issue: RowIssue): void {
+    this.flags.raise(this.entity, salesforceId, 'import_error', 'error', `${issue.code}: ${issue.message}`);
+    this.openImportErrors = true;
   }
 
   /**
    * Imports one chunk in one transaction and returns its progress. Records the entity's filter
    * excludes are ignored (not counted), so a whole SObject can be fed directly.
+   *
+   * The chunk is first written without savepoints (validation already kept bad records out);
+   * when the database still rejects a record, the whole chunk is rolled back and written again
+   * with one savepoint per record, so only that record fails.
    */
   importChunk(records: readonly unknown[]): ChunkProgress {
     if (this.finished) throw new VmsError(VmsErrorCode.InvalidOption, `The ${this.entity} import has finished; start a new EntityImporter`, { category: 'validation' });
     if (!Array.isArray(records)) invalidOption('records', 'an array of Salesforce records', records);
     const now = this.options.now().toISOString();
-    transaction(this.db, () => {
-      let chunkLast: Cursor | null = null;
-      for (const raw of records) {
-        if (!isRecord(raw)) {
-          throw new VmsError(VmsErrorCode.InvalidRecord, `Expected a Salesforce record object in the ${this.entity} source, got ${describeValue(raw)}`, { category: 'validation' });
-        }
-        if (typeof raw.Id !== 'string' || raw.Id.length === 0) {
-          this.counts.processed++;
-          this.counts.failed++;
-          this.recordIssue(null, null, { code: RowErrorCode.MissingSfId, severity: 'error', field: 'Id', message: `Record without an Id: ${describeValue(raw)}` });
-          continue;
-        }
-        if (!this.def.matches(raw)) continue;
-        this.counts.processed++;
-        const cursor = cursorOf(raw);
-        if (cursor) {
-          this.maxSeen = maxCursor(this.maxSeen, cursor);
-          chunkLast = cursor;
-        }
-        this.lastId = raw.Id;
-        const outcome = this.processOne(raw, this.def.nameOf(raw));
-        switch (outcome.status) {
-          case 'created':
-          case 'updated':
-          case 'unchanged':
-            this.counts[outcome.status]++;
-            break;
-          case 'failed':
-            this.counts.failed++;
-            break;
-          case 'skipped':
-            this.counts.skipped++;
-            break;
-          case 'queued':
-            this.counts.skipped++;
-            this.counts.queued++;
-            this.queuedThisRun.add(raw.Id);
-            this.stmt.queue.run(this.entity, raw.Id, JSON.stringify(raw), outcome.missing, now);
-            this.recordIssue(raw.Id, this.def.nameOf(raw), { code: RowErrorCode.ParentNotFound, severity: 'error', field: outcome.missing.split(':')[0], message: `${outcome.message}; queued until it arrives` });
-            break;
-        }
-        if (this.hadPending && (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged')) {
-          this.stmt.resolved.run(now, this.entity, raw.Id);
-        }
+    const saved = { counts: { ...this.counts }, kept: this.kept.length, errorCount: this.errorCount, maxSeen: this.maxSeen, lastId: this.lastId, current: this.current };
+    const queuedBefore = this.queuedThisRun.size;
+    try {
+      transaction(this.db, () => this.writeChunk(records, now, false));
+    } catch (error) {
+      if (!(error instanceof RowWriteFailed)) throw error;
+      // Undo what the rolled-back attempt counted, then redo the chunk row by row.
+      this.write.discard?.();
+      Object.assign(this.counts, saved.counts);
+      this.kept.length = saved.kept;
+      this.errorCount = saved.errorCount;
+      this.maxSeen = saved.maxSeen;
+      this.lastId = saved.lastId;
+      this.current = saved.current;
+      if (this.queuedThisRun.size !== queuedBefore) {
+        const keep = [...this.queuedThisRun].slice(0, queuedBefore);
+        this.queuedThisRun.clear();
+        for (const id of keep) this.queuedThisRun.add(id);
       }
-      if (chunkLast) this.lastCursor = chunkLast;
-      if (this.options.ordered && chunkLast) this.advanceWatermark(chunkLast, now, null);
-      this.stmt.logCounts.run(
-        this.counts.processed, this.counts.created, this.counts.updated, this.counts.unchanged, this.counts.skipped,
-        this.counts.failed, this.counts.queued, this.counts.resolved, this.currentWatermark()?.modstamp ?? null, this.currentWatermark()?.id ?? null, this.syncLogId,
-      );
-    });
+      transaction(this.db, () => this.writeChunk(records, now, true));
+    }
     return { entity: this.entity, resumeAfter: this.lastCursor, lastId: this.lastId, counts: this.progress };
+  }
+
+  /** The body of {@link importChunk}'s transaction. */
+  private writeChunk(records: readonly unknown[], now: string, savepoints: boolean): void {
+    let chunkLast: Cursor | null = null;
+    const ordered = this.options.ordered;
+    for (const raw of records) {
+      if (!isRecord(raw)) {
+        throw new VmsError(VmsErrorCode.InvalidRecord, `Expected a Salesforce record object in the ${this.entity} source, got ${describeValue(raw)}`, { category: 'validation' });
+      }
+      if (typeof raw.Id !== 'string' || raw.Id.length === 0) {
+        this.counts.processed++;
+        this.counts.failed++;
+        this.recordIssue(null, null, { code: RowErrorCode.MissingSfId, severity: 'error', field: 'Id', message: `Record without an Id: ${describeValue(raw)}` });
+        continue;
+      }
+      if (!this.def.matches(raw)) continue;
+      this.counts.processed++;
+      const cursor = cursorOf(raw);
+      if (cursor) {
+        if (!ordered) this.maxSeen = maxCursor(this.maxSeen, cursor);
+        chunkLast = cursor;
+      }
+      this.lastId = raw.Id;
+      const outcome = this.processOne(raw, savepoints);
+      switch (outcome.status) {
+        case 'created':
+        case 'updated':
+        case 'unchanged':
+          this.counts[outcome.status]++;
+          break;
+        case 'failed':
+          this.counts.failed++;
+          break;
+        case 'skipped':
+          this.counts.skipped++;
+          break;
+        case 'queued':
+          this.counts.skipped++;
+          this.counts.queued++;
+          this.queuedThisRun.add(raw.Id);
+          this.stmt.queue.run(this.entity, raw.Id, JSON.stringify(raw), outcome.missing, now);
+          this.recordIssue(raw.Id, this.def.nameOf(raw), { code: RowErrorCode.ParentNotFound, severity: 'error', field: outcome.missing.split(':')[0], message: `${outcome.message}; queued until it arrives` });
+          break;
+      }
+      if (this.hadPending && (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'unchanged')) {
+        this.stmt.resolved.run(now, this.entity, raw.Id);
+      }
+    }
+    if (chunkLast) {
+      this.lastCursor = chunkLast;
+      if (ordered) this.maxSeen = maxCursor(this.maxSeen, chunkLast);
+    }
+    if (ordered && chunkLast) this.advanceWatermark(chunkLast, now, null);
+    const watermark = this.currentWatermark();
+    this.stmt.logCounts.run(
+      this.counts.processed, this.counts.created, this.counts.updated, this.counts.unchanged, this.counts.skipped,
+      this.counts.failed, this.counts.queued, this.counts.resolved, watermark?.modstamp ?? null, watermark?.id ?? null, this.syncLogId,
+    );
   }
 
   private current: Cursor | null | undefined;
@@ -377,6 +439,7 @@ export class EntityImporter {
             outcome = this.write(mapped.value, record);
             this.stmt.release.run();
           } catch (error) {
+            if (!this.db.inTransaction) throw error;
             this.stmt.rollbackTo.run();
             this.stmt.release.run();
             this.stmt.unusable.run(this.options.pendingMaxRetries, now, classifyRowException(error), this.entity, row.salesforce_id);
@@ -467,30 +530,74 @@ export async function importEntity(db: VmsDatabase, entity: EntityName, source: 
   }
   const importer = new EntityImporter(db, entity, options);
   const chunkSize = options.chunkSize ?? 2000;
-  let buffer: unknown[] = [];
-  const flush = async (): Promise<void> => {
-    if (buffer.length === 0) return;
-    const progress = importer.importChunk(buffer);
-    buffer = [];
-    await options.onChunk?.(progress);
-  };
   try {
-    for await (const item of source as AsyncIterable<unknown>) {
-      options.signal?.throwIfAborted();
-      if (Array.isArray(item)) {
-        await flush();
-        buffer = item;
-        await flush();
-      } else {
-        buffer.push(item);
-        if (buffer.length >= chunkSize) await flush();
-      }
+    for await (const chunk of chunksOf(source, chunkSize, options.signal)) {
+      const progress = importer.importChunk(chunk);
+      await options.onChunk?.(progress);
     }
-    await flush();
     importer.resolvePending();
   } catch (error) {
     importer.finish(error);
     throw error;
   }
   return importer.finish();
+}
+
+/**
+ * The source as chunks: arrays as given, single records grouped by `chunkSize`. An async source
+ * is read one item ahead: the next page is requested before the current chunk is handed out
+ * (and written), so fetching and writing overlap. The source is closed when the consumer stops.
+ */
+async function* chunksOf(source: RecordSource, chunkSize: number, signal: AbortSignal | undefined): AsyncGenerator<readonly unknown[]> {
+  if (!(Symbol.asyncIterator in source)) {
+    let buffer: unknown[] = [];
+    for (const item of source) {
+      signal?.throwIfAborted();
+      if (Array.isArray(item)) {
+        if (buffer.length > 0) yield buffer;
+        buffer = [];
+        yield item;
+      } else {
+        buffer.push(item);
+        if (buffer.length >= chunkSize) {
+          yield buffer;
+          buffer = [];
+        }
+      }
+    }
+    if (buffer.length > 0) yield buffer;
+    return;
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    let next = iterator.next();
+    let buffer: unknown[] = [];
+    for (;;) {
+      const step = await next;
+      if (step.done) {
+        done = true;
+        break;
+      }
+      signal?.throwIfAborted();
+      next = iterator.next();
+      // Observed by the next turn of the loop; never unhandled when the consumer stops first.
+      next.catch(() => undefined);
+      const item: unknown = step.value;
+      if (Array.isArray(item)) {
+        if (buffer.length > 0) yield buffer;
+        buffer = [];
+        yield item;
+      } else {
+        buffer.push(item);
+        if (buffer.length >= chunkSize) {
+          yield buffer;
+          buffer = [];
+        }
+      }
+    }
+    if (buffer.length > 0) yield buffer;
+  } finally {
+    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
 }

@@ -43,10 +43,16 @@ export function buildEntitySoql(entity: EntityDefinition<unknown>, after: Cursor
   return `SELECT ${fields.join(', ')} FROM ${entity.sobject}${where} ORDER BY SystemModstamp ASC, Id ASC`;
 }
 
+/** `2025-06-01T10:00:00.000+0000` or `...000Z`: Salesforce's own format, read without `Date`. */
+const CANONICAL_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(?:Z|\+0000|\+00:00)$/;
+/** An ISO-8601 UTC instant as `toISOString` writes it (years 0000-9999): ordered as text. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** The cursor of a record: its SystemModstamp (else LastModifiedDate) and Id, or null. */
 export function cursorOf(record: { Id: string; SystemModstamp?: unknown; LastModifiedDate?: unknown }): Cursor | null {
   const raw = record.SystemModstamp ?? record.LastModifiedDate;
   if (typeof raw !== 'string') return null;
+  if (CANONICAL_STAMP.test(raw)) return { modstamp: `${raw.slice(0, 23)}Z`, id: record.Id };
   const ms = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   if (!Number.isFinite(ms)) return null;
   return { modstamp: new Date(ms).toISOString(), id: record.Id };
@@ -54,8 +60,11 @@ export function cursorOf(record: { Id: string; SystemModstamp?: unknown; LastMod
 
 /** Orders cursors: by instant, then Id. */
 export function compareCursors(a: Cursor, b: Cursor): number {
-  const d = Date.parse(a.modstamp) - Date.parse(b.modstamp);
-  if (d !== 0) return d;
+  if (a.modstamp !== b.modstamp) {
+    if (ISO_INSTANT.test(a.modstamp) && ISO_INSTANT.test(b.modstamp)) return a.modstamp < b.modstamp ? -1 : 1;
+    const d = Date.parse(a.modstamp) - Date.parse(b.modstamp);
+    if (d !== 0) return d;
+  }
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
