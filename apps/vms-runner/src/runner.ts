@@ -1,12 +1,13 @@
 /**
  * `createRunner(config)`: the composition of the app. Opens the VMS database and the runner's
- * store (two files), builds the engine with the flows registered, the scheduler with the
- * configured schedules, alerts (when a channel is configured), lazily connected Salesforce and
- * Sheets clients, and the control the HTTP API needs. Commands use it; `close()` undoes it all.
+ * store (two files), builds the engine with the flows registered, alerts (when a channel is
+ * configured), lazily connected Salesforce and Sheets clients, and the control the HTTP API
+ * needs. The schedules are the engine's (`engine.schedule`), stored in the runner's store.
+ * Commands use it; `shutdown()` or `close()` undoes it all.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createEngine, FlowError, Scheduler, type Engine } from '@vms/flow-core';
+import { createEngine, FlowError, type Engine, type RecoverResult, type ScheduleInfo } from '@vms/flow-core';
 import { attachAlerts, email, slackWebhook, type AlertChannel, type AlertsHandle } from '@vms/flow-alerts';
 import { connectSalesforce, type ConnectOptions, type SalesforceClient } from '@vms/flow-salesforce';
 import { createSheetsClient, type SheetsClient } from '@vms/flow-sheets';
@@ -46,16 +47,31 @@ export interface Runner {
   readonly db: VmsDatabase;
   readonly store: SqliteStore;
   readonly engine: Engine;
-  readonly scheduler: Scheduler;
   readonly flows: RunnerFlows;
   readonly control: RunnerControl;
   readonly alerts: AlertsHandle | undefined;
   /** The Salesforce client (connects on first call). */
   salesforce(): Promise<SalesforceClient>;
-  /** Stores the configured schedules (keeping their stored slots and pause flags). */
-  registerSchedules(): Promise<void>;
-  /** Starts workers that claim queued and scheduled runs. */
+  /**
+   * Stores the configured schedules with `engine.schedule` (keeping their stored slots and pause
+   * flags, deleting those set to `off`) and starts firing them; resolves with the stored ones.
+   */
+  registerSchedules(): Promise<ScheduleInfo[]>;
+  /** Starts a queue worker (`engine.work()`) that claims queued and scheduled runs. Idempotent. */
   startWorker(): Promise<QueueWorker>;
+  /**
+   * What `start` does before it serves: `engine.recover()` (resume runs a crash or a shutdown
+   * interrupted), {@link registerSchedules}, then {@link startWorker}.
+   */
+  startServices(): Promise<{ recovered: RecoverResult; schedules: ScheduleInfo[]; worker: QueueWorker }>;
+  /** Stops claiming new runs (the worker halts; runs in flight go on). */
+  stopClaiming(): Promise<void>;
+  /**
+   * Graceful shutdown (SIGTERM): `engine.shutdown({ reason })` aborts running tasks and stores
+   * their runs `Crashed` with the reason `shutdown: <reason>`, so the next start resumes them
+   * without redoing finished tasks. Files stay open until {@link close}.
+   */
+  shutdown(reason: string): Promise<void>;
   /** Stops everything: no new runs, running tasks cancelled (or drained), files closed. Idempotent. */
   close(options?: { drain?: boolean }): Promise<void>;
 }
@@ -140,12 +156,10 @@ export async function createRunner(config: RunnerConfig, options: CreateRunnerOp
   const flows = createFlows(deps);
   engine.register(...flowList(flows));
 
-  let worker: QueueWorker | undefined;
-  const scheduler = new Scheduler({ store, clock: engine.clock, onRunCreated: () => void worker?.poll() });
+  let worker: Promise<QueueWorker> | undefined;
   const control = engineControl({
     engine,
     store,
-    scheduler,
     flows: [
       { flow: flows[FULL_SYNC], description: 'Every entity from Salesforce, all records' },
       { flow: flows[INCREMENTAL_SYNC], description: 'Every entity from Salesforce, records changed since the watermarks' },
@@ -155,39 +169,51 @@ export async function createRunner(config: RunnerConfig, options: CreateRunnerOp
   });
 
   let closed: Promise<void> | undefined;
+  const registerSchedules = async (): Promise<ScheduleInfo[]> => {
+    const entries = [
+      [SCHEDULE_NAMES.incrementalSync, flows[INCREMENTAL_SYNC], config.schedules.incrementalSync],
+      [SCHEDULE_NAMES.fullSync, flows[FULL_SYNC], config.schedules.fullSync],
+      [SCHEDULE_NAMES.healthCheck, flows[HEALTH_CHECK], config.schedules.healthCheck],
+    ] as const;
+    for (const [name, flowDef, cron] of entries) {
+      if (cron === null) {
+        await engine.removeSchedule(name);
+        continue;
+      }
+      // Stored slots are kept while the timing is unchanged: a restart neither loses nor repeats one.
+      await engine.schedule(flowDef as Parameters<Engine['schedule']>[0], { name, cron, timezone: config.timeZone, overlap: 'skip', catchup: 'latest' });
+    }
+    return engine.listSchedules();
+  };
+  const startWorker = (): Promise<QueueWorker> => {
+    worker ??= engine.work();
+    return worker;
+  };
   return {
     config,
     db,
     store,
     engine,
-    scheduler,
     flows,
     control,
     alerts,
     salesforce,
-    async registerSchedules() {
-      const tz = config.timeZone;
-      const entries: [string, string, string | null][] = [
-        [SCHEDULE_NAMES.incrementalSync, INCREMENTAL_SYNC, config.schedules.incrementalSync],
-        [SCHEDULE_NAMES.fullSync, FULL_SYNC, config.schedules.fullSync],
-        [SCHEDULE_NAMES.healthCheck, HEALTH_CHECK, config.schedules.healthCheck],
-      ];
-      for (const [name, flowName, cron] of entries) {
-        if (cron === null) {
-          await scheduler.remove(name);
-          continue;
-        }
-        await scheduler.register({ name, flowName, cron, timezone: tz, overlap: 'skip', catchup: 'latest' });
-      }
+    registerSchedules,
+    startWorker,
+    async startServices() {
+      const recovered = await engine.recover();
+      const schedules = await registerSchedules();
+      return { recovered, schedules, worker: await startWorker() };
     },
-    async startWorker() {
-      worker = await engine.work();
-      return worker;
+    async stopClaiming() {
+      await (await worker)?.halt();
+    },
+    async shutdown(reason) {
+      await engine.shutdown({ reason });
     },
     close(closeOptions = {}) {
       closed ??= (async () => {
-        await scheduler.stop();
-        await worker?.stop({ cancelReason: 'the runner is shutting down' });
+        await (await worker?.catch(() => undefined))?.stop({ cancelReason: 'the runner is shutting down' });
         await engine.stop(closeOptions.drain ? { drain: true } : {});
         if (alerts) {
           await alerts.flush();

@@ -2,7 +2,7 @@
  * Commands that read or change stored runs and schedules without running flows: `runs`,
  * `show`, `cancel`, `schedules`. They open only the runner's store.
  */
-import { createEngine, NotFoundError, RUN_STATES, Scheduler, type FlowRunRecord, type RunState } from '@vms/flow-core';
+import { createEngine, NotFoundError, RUN_STATES, type FlowRunRecord, type RunState } from '@vms/flow-core';
 import { SqliteStore } from '@vms/flow-store-sqlite';
 import { existsSync } from 'node:fs';
 import { loadConfig, type RunnerConfig } from '../config/config';
@@ -133,22 +133,27 @@ export async function cancelCommand(runId: string, output: Output, env: NodeJS.P
   return 1;
 }
 
-/** `schedules [pause|resume <name>]`. */
+/**
+ * `schedules [pause|resume <name>]`: the stored schedules (those `start` registered with
+ * `engine.schedule`) with their next three fire times; pause/resume is stored, so a running
+ * `start` process and every later start see it.
+ */
 export async function schedulesCommand(action: 'pause' | 'resume' | undefined, name: string | undefined, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const config = loadConfig(env);
   const store = openStore(config);
-  const scheduler = new Scheduler({ store });
+  // An engine that never starts its scheduler: it only reads and changes the stored schedules.
+  const engine = createEngine({ store });
   try {
     if (action !== undefined && name !== undefined) {
-      if ((await scheduler.get(name)) === undefined) {
-        output.err(`No schedule \`${name}\`; schedules: ${(await scheduler.list()).map((s) => s.name).join(', ') || 'none (run `vms-runner start` once to store them)'}`);
+      if ((await engine.getSchedule(name)) === undefined) {
+        output.err(`No schedule \`${name}\`; schedules: ${(await engine.listSchedules()).map((s) => s.name).join(', ') || 'none (run `vms-runner start` once to store them)'}`);
         return 1;
       }
-      const info = action === 'pause' ? await scheduler.pause(name) : await scheduler.resume(name);
+      const info = action === 'pause' ? await engine.pauseSchedule(name) : await engine.resumeSchedule(name);
       output.out(`${info.name} ${info.paused ? 'paused' : `resumed; next ${info.nextRunAt?.toISOString() ?? 'never'}`}`);
       return 0;
     }
-    const list = await scheduler.list();
+    const list = await engine.listSchedules();
     if (list.length === 0) {
       output.out('No schedules stored yet: `vms-runner start` stores the configured ones.');
       return 0;
@@ -156,13 +161,13 @@ export async function schedulesCommand(action: 'pause' | 'resume' | undefined, n
     const rows = [];
     for (const s of list) {
       const spec = s.spec as { cron?: string; timezone?: string; intervalMs?: number };
-      const next = s.paused ? [] : await scheduler.preview(s.name, 3);
+      const next = s.paused ? [] : await engine.preview(s.name, 3);
       rows.push([s.name, s.flowName, spec.cron ?? `every ${spec.intervalMs} ms`, spec.timezone ?? 'UTC', s.paused ? 'paused' : 'active', next.map((p) => p.local).join(', ') || '-']);
     }
     for (const line of table(['schedule', 'flow', 'cron', 'zone', 'state', 'next (local)'], rows)) output.out(line);
     return 0;
   } finally {
-    await scheduler.stop();
+    await engine.stop();
     await store.close();
   }
 }

@@ -1,8 +1,10 @@
 /**
- * The long-lived part shared by `start` and `demo --serve`: recover interrupted runs, register
- * and start the schedules, start a worker, serve the HTTP API and dashboard, then wait for
- * SIGTERM/SIGINT and shut down gracefully (stop claiming, cancel running tasks at their next
- * chunk — their checkpoints are stored — flush, close).
+ * The long-lived part shared by `start` and `demo --serve`: `engine.recover()` (resume what a
+ * crash or a shutdown interrupted), store and start the schedules (`engine.schedule`), start a
+ * queue worker (`engine.work()`, which executes scheduled and API-triggered runs), serve the
+ * HTTP API and dashboard, then wait for SIGTERM/SIGINT and shut down gracefully: stop claiming,
+ * `engine.shutdown()` (running tasks are aborted, their runs stored `Crashed` and resumable —
+ * finished tasks and chunk checkpoints are kept), flush spans, close HTTP, close the stores.
  */
 import { gracefulShutdown } from '../http/graceful-shutdown';
 import { createHttpServer, type HttpServer } from '../http/server';
@@ -19,8 +21,8 @@ export interface ServeOptions {
   until?: Promise<unknown>;
   /** Telemetry to flush on shutdown. @default none */
   telemetry?: Telemetry;
-  /** Longest wait for running tasks on shutdown before they are cancelled (they keep their checkpoints), ms. @default 8000 */
-  drainTimeoutMs?: number;
+  /** Longest wait for running tasks to stop on shutdown (they are aborted at once and keep their checkpoints), ms. @default 5000 */
+  shutdownTimeoutMs?: number;
   /** Called once everything listens (tests). */
   onReady?: (http: HttpServer) => void;
 }
@@ -61,13 +63,10 @@ export function rowErrorSource(runner: Runner): (runId: string) => Promise<RowEr
 /** Serves until a signal (or `until`), then shuts down. */
 export async function serve(runner: Runner, output: Output, options: ServeOptions = {}): Promise<void> {
   const { config } = runner;
-  const recovered = await runner.engine.recover();
+  const { recovered, schedules } = await runner.startServices();
   if (recovered.crashed.length + recovered.resumed.length > 0) {
-    output.out(`recovered: ${recovered.crashed.length} crashed runs, ${recovered.resumed.length} resumed`);
+    output.out(`recovered: ${recovered.crashed.length} crashed runs, ${recovered.resumed.length} resumed (${recovered.resumed.join(', ') || 'none'})`);
   }
-  await runner.registerSchedules();
-  await runner.scheduler.start();
-  const worker = await runner.startWorker();
   const http = await createHttpServer({
     store: runner.store,
     control: runner.control,
@@ -78,29 +77,35 @@ export async function serve(runner: Runner, output: Output, options: ServeOption
   });
   output.out(`Dashboard and API at ${http.url}/ (liveness: ${http.url}/healthz)`);
   if (options.adminToken) output.out(`Admin token for this session: ${options.adminToken}`);
-  for (const s of await runner.scheduler.list()) {
+  for (const s of schedules) {
     output.out(`schedule ${s.name}: ${s.flowName} ${(s.spec as { cron?: string }).cron ?? ''} ${config.timeZone}, next ${s.nextRunAt?.toISOString() ?? 'never'}${s.paused ? ' (paused)' : ''}`);
   }
   output.out('Press Ctrl+C to stop.');
   options.onReady?.(http);
   const sig = signalled();
+  let reason = 'requested';
   try {
     const why = await Promise.race([sig.promise, options.until ?? new Promise<never>(() => undefined)]);
-    output.out(`shutting down (${typeof why === 'string' ? why : 'requested'}) ...`);
+    if (typeof why === 'string') reason = why;
+    output.out(`shutting down (${reason}) ...`);
   } finally {
     sig.dispose();
   }
+  const interrupted = runner.engine.activeRuns();
   const report = await gracefulShutdown(
     {
-      stopClaiming: () => Promise.all([runner.scheduler.stop(), worker.stop()]),
-      drain: () => runner.engine.stop({ drain: true }),
+      stopClaiming: () => runner.stopClaiming(),
+      shutdownEngine: () => runner.shutdown(reason),
       ...(options.telemetry ? { flushTelemetry: () => (options.telemetry as Telemetry).shutdown() } : {}),
-      closeHttp: () => http.close(5_000),
-      // cancels what did not finish in time (its checkpoints are stored), then closes both files
+      closeHttp: () => http.close(1_000),
       closeStore: () => runner.close(),
     },
-    { drainTimeoutMs: options.drainTimeoutMs ?? 8_000, stepTimeoutMs: 10_000 },
+    { shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000, stepTimeoutMs: 3_000 },
   );
   for (const step of report.steps.filter((s) => !s.ok)) output.err(`shutdown step ${step.step}: ${step.timedOut ? 'timed out' : step.error}`);
-  output.out(report.drained ? 'stopped.' : 'stopped (running tasks were cancelled at the deadline; their runs resume on the next start).');
+  output.out(
+    interrupted.length === 0
+      ? 'stopped.'
+      : `stopped; ${interrupted.length} interrupted run${interrupted.length === 1 ? '' : 's'} (${interrupted.join(', ')}) resume on the next start.`,
+  );
 }

@@ -60,7 +60,9 @@ describe('auth', () => {
 describe('runs', () => {
   let runId: string;
 
-  it('trigger returns 202 with the run id at once, and the run completes', async () => {
+  it('trigger queues the run (stored Scheduled) and returns 202 with its id at once; the worker claims and completes it', async () => {
+    // Hold the worker so the queued run is seen before it is claimed.
+    await fx.worker.halt();
     const res = await post('/api/runs', { flow: 'demo-sync', params: { entities: 3, records: 20 } });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { runId: string; status: string };
@@ -68,7 +70,13 @@ describe('runs', () => {
     expect(body.status).toBe('queued');
     expect(res.headers.get('location')).toBe(`/api/runs/${body.runId}`);
     runId = body.runId;
+    const queued = await fx.store.getRun(runId);
+    expect([queued?.state, queued?.leaseOwner ?? null, fx.engine.activeRuns()]).toEqual(['Scheduled', null, []]);
+    const worker = await fx.engine.work({ maxRuns: 4, pollIntervalMs: 50 });
     expect(await waitForState(fx.store, runId, ['Completed', 'Failed'])).toBe('Completed');
+    const history = (await fx.store.getRunDetail(runId))?.history.filter((h) => h.entity === 'flow').map((h) => h.to) ?? [];
+    expect(history.slice(0, 2)).toEqual(['Scheduled', 'Pending']);
+    fx.worker = worker;
   });
 
   it('status returns the run with its task runs (with the retry), logs and row errors', async () => {
@@ -201,10 +209,11 @@ describe('schedules, health, metrics', () => {
     const paused = await post('/api/schedules/nightly-sync/pause', {});
     expect(paused.status).toBe(200);
     expect(await paused.json()).toMatchObject({ name: 'nightly-sync', paused: true });
-    expect((await fx.scheduler.get('nightly-sync'))?.paused).toBe(true);
+    expect((await fx.engine.getSchedule('nightly-sync'))?.paused).toBe(true);
+    expect((await fx.store.getSchedule('nightly-sync'))?.paused).toBe(true);
     const resumed = await post('/api/schedules/nightly-sync/resume', {});
     expect(await resumed.json()).toMatchObject({ paused: false });
-    expect((await fx.scheduler.get('nightly-sync'))?.paused).toBe(false);
+    expect((await fx.engine.getSchedule('nightly-sync'))?.paused).toBe(false);
     expect((await post('/api/schedules/no-such/pause', {})).status).toBe(404);
   });
 
@@ -236,10 +245,12 @@ describe('schedules, health, metrics', () => {
 });
 
 describe('shutting down', () => {
-  it('answers 503 to a trigger once the engine is stopping (last test: stops the engine)', async () => {
+  it('a trigger after the engine stopped is still queued in the store for the next start, not run (last test: stops the engine)', async () => {
     await fx.engine.stop();
     const res = await post('/api/runs', { flow: 'demo-sync' });
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fx.store.getRun(runId))?.state).toBe('Scheduled');
   });
 });

@@ -1,8 +1,8 @@
 /**
- * {@link engineControl}: a {@link RunnerControl} over a real `@vms/flow-core` engine and its
- * scheduler — what `createRunner()` passes to `createHttpServer`.
+ * {@link engineControl}: a {@link RunnerControl} over a real `@vms/flow-core` engine, its queue
+ * and its schedules — what `createRunner()` passes to `createHttpServer`.
  */
-import { NotFoundError, type Engine, type Flow, type Json, type Scheduler, type Store } from '@vms/flow-core';
+import { NotFoundError, type Engine, type Flow, type Json, type ScheduleInfo, type Store } from '@vms/flow-core';
 import type { CancelResult, RunnerControl, ScheduleControl, ScheduleView, TriggerableFlow } from './control.js';
 
 /** A flow the runner offers for triggering, with optional dashboard hints. */
@@ -22,11 +22,13 @@ export interface EngineControlOptions {
   store: Store;
   /** Flows that may be triggered. */
   flows: readonly ControlledFlow[];
-  /** The scheduler, when the runner has one. @default none */
-  scheduler?: Scheduler;
+  /** Offer the engine's schedules (`engine.listSchedules`, pause, resume, preview). @default true */
+  schedules?: boolean;
+  /** Queue of triggered runs (a worker of `engine.work()` must claim from it). @default the flow's queue */
+  queue?: string;
 }
 
-function scheduleView(info: Awaited<ReturnType<Scheduler['list']>>[number]): ScheduleView {
+function scheduleView(info: ScheduleInfo): ScheduleView {
   const spec = info.spec as { cron?: string; timezone?: string; intervalMs?: number; dst?: { gap: string; repeat: string } };
   return {
     name: info.name,
@@ -48,11 +50,12 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
- * Wraps an engine for the HTTP layer. `trigger` calls `engine.start` and returns the run id as
- * soon as the run is stored; the run executes in the background.
+ * Wraps an engine for the HTTP layer. `trigger` queues the run with `engine.enqueue` (stored
+ * `Scheduled`) and returns its id at once; a queue worker (`engine.work()`) claims and executes
+ * it — in this process or in any other sharing the store.
  */
 export function engineControl(options: EngineControlOptions): RunnerControl {
-  const { engine, store, scheduler } = options;
+  const { engine, store } = options;
   const byName = new Map(options.flows.map((f) => [f.flow.name, f]));
   const flows: TriggerableFlow[] = options.flows.map((f) => ({
     name: f.flow.name,
@@ -61,35 +64,38 @@ export function engineControl(options: EngineControlOptions): RunnerControl {
     ...(f.exampleParams === undefined ? {} : { exampleParams: f.exampleParams }),
   }));
   const schedules: ScheduleControl | undefined =
-    scheduler === undefined
+    options.schedules === false
       ? undefined
       : {
-          list: async () => (await scheduler.list()).map(scheduleView),
+          list: async () => (await engine.listSchedules()).map(scheduleView),
           pause: async (name) => {
             try {
-              return scheduleView(await scheduler.pause(name));
+              return scheduleView(await engine.pauseSchedule(name));
             } catch (error) {
-              if (isNotFound(error) || (await scheduler.get(name)) === undefined) return undefined;
+              if (isNotFound(error) || (await engine.getSchedule(name)) === undefined) return undefined;
               throw error;
             }
           },
           resume: async (name) => {
             try {
-              return scheduleView(await scheduler.resume(name));
+              return scheduleView(await engine.resumeSchedule(name));
             } catch (error) {
-              if (isNotFound(error) || (await scheduler.get(name)) === undefined) return undefined;
+              if (isNotFound(error) || (await engine.getSchedule(name)) === undefined) return undefined;
               throw error;
             }
           },
-          preview: (name, n) => scheduler.preview(name, n),
+          preview: (name, n) => engine.preview(name, n),
         };
   return {
     flows: () => flows,
     async trigger(flowName, params, triggerOptions = {}) {
       const entry = byName.get(flowName);
       if (entry === undefined) throw new NotFoundError(`No flow \`${flowName}\``);
-      const handle = await engine.start(entry.flow, params, triggerOptions.idempotencyKey === undefined ? {} : { idempotencyKey: triggerOptions.idempotencyKey });
-      return { runId: handle.runId };
+      const { runId } = await engine.enqueue(entry.flow, params, {
+        ...(options.queue === undefined ? {} : { queue: options.queue }),
+        ...(triggerOptions.idempotencyKey === undefined ? {} : { idempotencyKey: triggerOptions.idempotencyKey }),
+      });
+      return { runId };
     },
     async cancel(runId): Promise<CancelResult> {
       let cancelled: boolean;

@@ -22,21 +22,24 @@ describe('gracefulShutdown', () => {
         },
         flushTelemetry: async () => void order.push('telemetry'),
         drain: () => new Promise(() => void order.push('drain')), // never ends
+        shutdownEngine: async () => void order.push('engine'),
         stopClaiming: async () => void order.push('stop'),
       },
-      { drainTimeoutMs: 50, stepTimeoutMs: 50 },
+      { drainTimeoutMs: 50, shutdownTimeoutMs: 50, stepTimeoutMs: 50 },
     );
-    expect(order).toEqual(['stop', 'drain', 'telemetry', 'http', 'store']);
+    expect(order).toEqual(['stop', 'drain', 'engine', 'telemetry', 'http', 'store']);
     expect(report.drained).toBe(false);
     expect(report.ok).toBe(false);
     expect(report.steps).toEqual([
       { step: 'stopClaiming', ok: true, timedOut: false },
       { step: 'drain', ok: false, timedOut: true },
+      { step: 'shutdownEngine', ok: true, timedOut: false },
       { step: 'flushTelemetry', ok: true, timedOut: false },
       { step: 'closeHttp', ok: false, timedOut: false, error: 'already closed' },
       { step: 'closeStore', ok: true, timedOut: false },
     ]);
     await expect(gracefulShutdown({}, { drainTimeoutMs: 0 })).rejects.toThrow('Expected `drainTimeoutMs` to be an integer >= 1, got `0` (number)');
+    await expect(gracefulShutdown({}, { shutdownTimeoutMs: 1.5 })).rejects.toThrow('Expected `shutdownTimeoutMs` to be an integer >= 1, got `1.5` (number)');
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * Graceful shutdown of the long-lived runner (`vms-runner start`, SPEC §6.1): on SIGTERM/SIGINT,
- * stop claiming new runs, give running tasks until a deadline to finish or checkpoint, flush
- * spans, close the HTTP server and the store — each step bounded, so the process always exits.
- * A run still going at the deadline keeps its lease and is resumed by the next start's
- * `engine.recover()` (or a worker's reaper) once the lease expires, reusing finished tasks.
+ * stop claiming new runs, optionally give running tasks until a deadline to finish, shut the
+ * engine down (`engine.shutdown()`: running tasks are aborted and their runs stored `Crashed`,
+ * lease released, so the next start's `engine.recover()` resumes them at once, reusing finished
+ * tasks and checkpoints), flush spans, close the HTTP server and the stores — each step bounded,
+ * so the process always exits.
  */
 import { ErrorCode, FlowError } from '@vms/flow-core';
 
@@ -13,6 +14,11 @@ export interface ShutdownSteps {
   stopClaiming?: () => Promise<unknown>;
   /** Resolves when running runs are done: `engine.stop({ drain: true })`. Bounded by `drainTimeoutMs`. */
   drain?: () => Promise<unknown>;
+  /**
+   * Interrupts what still runs, resumably: `engine.shutdown({ reason: 'SIGTERM' })`. Bounded by
+   * `shutdownTimeoutMs`.
+   */
+  shutdownEngine?: () => Promise<unknown>;
   /** Flush and shut down telemetry: `telemetry.shutdown()`. */
   flushTelemetry?: () => Promise<unknown>;
   /** Close the HTTP server: `http.close()`. */
@@ -25,6 +31,8 @@ export interface ShutdownSteps {
 export interface GracefulShutdownOptions {
   /** Longest wait for running tasks, ms. @default 8000 */
   drainTimeoutMs?: number;
+  /** Longest wait for `shutdownEngine` (running tasks see the abort at their next await), ms. @default 5000 */
+  shutdownTimeoutMs?: number;
   /** Longest wait for each other step, ms. @default 2000 */
   stepTimeoutMs?: number;
 }
@@ -47,7 +55,7 @@ export interface ShutdownReport {
   steps: ShutdownStepReport[];
 }
 
-const ORDER: (keyof ShutdownSteps)[] = ['stopClaiming', 'drain', 'flushTelemetry', 'closeHttp', 'closeStore'];
+const ORDER: (keyof ShutdownSteps)[] = ['stopClaiming', 'drain', 'shutdownEngine', 'flushTelemetry', 'closeHttp', 'closeStore'];
 
 function checkTimeout(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
@@ -80,22 +88,23 @@ async function bounded(step: keyof ShutdownSteps, fn: () => Promise<unknown>, ti
  * @example
  * ```ts
  * const report = await gracefulShutdown({
- *   stopClaiming: () => Promise.all([worker.stop(), scheduler.stop()]),
- *   drain: () => engine.stop({ drain: true }),
+ *   stopClaiming: () => worker.halt(),
+ *   shutdownEngine: () => engine.shutdown({ reason: 'SIGTERM' }),
  *   flushTelemetry: () => telemetry.shutdown(),
  *   closeHttp: () => http.close(),
  *   closeStore: () => store.close(),
- * }, { drainTimeoutMs: 8000 });
+ * });
  * ```
  */
 export async function gracefulShutdown(steps: ShutdownSteps, options: GracefulShutdownOptions = {}): Promise<ShutdownReport> {
   const drainTimeoutMs = checkTimeout('drainTimeoutMs', options.drainTimeoutMs ?? 8000);
+  const shutdownTimeoutMs = checkTimeout('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000);
   const stepTimeoutMs = checkTimeout('stepTimeoutMs', options.stepTimeoutMs ?? 2000);
   const reports: ShutdownStepReport[] = [];
   for (const step of ORDER) {
     const fn = steps[step];
     if (fn === undefined) continue;
-    reports.push(await bounded(step, fn, step === 'drain' ? drainTimeoutMs : stepTimeoutMs));
+    reports.push(await bounded(step, fn, step === 'drain' ? drainTimeoutMs : step === 'shutdownEngine' ? shutdownTimeoutMs : stepTimeoutMs));
   }
   const drain = reports.find((r) => r.step === 'drain');
   return { ok: reports.every((r) => r.ok), drained: drain === undefined || drain.ok, steps: reports };

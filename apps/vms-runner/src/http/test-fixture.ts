@@ -1,10 +1,11 @@
 /**
  * Test fixture shared by the HTTP, dashboard and browser tests: a real engine on a real SQLite
- * store in a fresh temp dir, a scheduler, small flows, and the HTTP server on 127.0.0.1.
+ * store in a fresh temp dir with two schedules (`engine.schedule`) and a queue worker
+ * (`engine.work()`, which executes triggered runs), small flows, and the HTTP server on 127.0.0.1.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createEngine, flow, task, Scheduler, type Engine } from '@vms/flow-core';
+import { createEngine, flow, task, type Engine, type QueueWorker } from '@vms/flow-core';
 import { SqliteStore } from '@vms/flow-store-sqlite';
 import { tempDir, type TempDir } from '@vms/test-utils';
 import { engineControl } from './engine-control.js';
@@ -85,7 +86,8 @@ export interface Fixture {
   dir: TempDir;
   store: SqliteStore;
   engine: Engine;
-  scheduler: Scheduler;
+  /** The queue worker that executes triggered runs. */
+  worker: QueueWorker;
   http: HttpServer;
   close(): Promise<void>;
 }
@@ -95,13 +97,12 @@ export async function startFixture(overrides: Partial<HttpServerOptions> = {}): 
   const dir = await tempDir('vms-http-');
   const store = new SqliteStore({ file: join(dir.path, 'runs.db') });
   const engine = createEngine({ store, concurrency: 4 });
-  const scheduler = new Scheduler({ store });
-  await scheduler.register({ name: 'nightly-sync', flowName: 'demo-sync', cron: '0 2 * * *', timezone: 'America/Chicago' });
-  await scheduler.register({ name: 'weekly-health', flowName: 'slow', cron: '0 6 * * 1', timezone: 'America/Chicago' });
+  await engine.schedule(demoSync, { name: 'nightly-sync', cron: '0 2 * * *', timezone: 'America/Chicago', params: {} });
+  await engine.schedule(slowFlow, { name: 'weekly-health', cron: '0 6 * * 1', timezone: 'America/Chicago' });
+  engine.register(hostileFlow);
   const control = engineControl({
     engine,
     store,
-    scheduler,
     flows: [
       { flow: demoSync, description: 'Demo sync', exampleParams: { entities: 3, records: 40 } },
       { flow: hostileFlow },
@@ -117,20 +118,22 @@ export async function startFixture(overrides: Partial<HttpServerOptions> = {}): 
     refreshSeconds: 1,
     ...overrides,
   });
-  return {
+  const fixture: Fixture = {
     dir,
     store,
     engine,
-    scheduler,
+    worker: await engine.work({ maxRuns: 4, pollIntervalMs: 200 }),
     http,
     async close() {
       await http.close(100);
       await engine.stop();
-      await scheduler.stop();
       await store.close();
       await dir.cleanup();
     },
   };
+  // A queued run is claimed at once, not at the next poll.
+  engine.on('run:enqueued', () => void fixture.worker.poll());
+  return fixture;
 }
 
 /** Polls a run until it reaches one of `states` (the store is the source of truth). */
