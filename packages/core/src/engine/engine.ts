@@ -4,7 +4,7 @@
  * spans and metrics. See ARCHITECTURE.md beside this file for the life of a run.
  */
 import { randomUUID } from 'node:crypto';
-import { context as otelContext, metrics as otelMetrics, trace, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { context as otelContext, isSpanContextValid, metrics as otelMetrics, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { EventEmitter } from 'eventemitter3';
 import type { CallOptions, Flow, FlowContext, MapOptions, RunArgs, RunLogger, Runnable, Task, TaskContext } from '../definitions.js';
 import { CancelledError, ErrorCode, FlowError, InvalidParamsError, NotFoundError, RetriesExhaustedError, ShutdownError, TimeoutError, type ValidationIssue } from '../errors.js';
@@ -112,13 +112,23 @@ interface CallState {
   waitingFor: WaitReason | null;
   span: Span | undefined;
   lastSpanContext: SpanContext | undefined;
-  checkpoints: Map<string, Json>;
+  /** Checkpoints set in this process (made on the first `checkpoint.set`). */
+  checkpoints: Map<string, Json> | undefined;
   childRunId: string | null;
 }
 
 class AttemptScope {
   readonly controller = new AbortController();
-  readonly inflight = new Set<Promise<unknown>>();
+  /** Calls in flight (started by the attempt, not yet settled). */
+  private inflight = 0;
+  private idle: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly onSettled = (): void => {
+    if (--this.inflight === 0 && this.idle) {
+      const { resolve } = this.idle;
+      this.idle = undefined;
+      resolve();
+    }
+  };
   readonly counters = new Map<string, number>();
   readonly keys = new Set<string>();
   mapCount = 0;
@@ -134,15 +144,23 @@ class AttemptScope {
     return this.controller.signal;
   }
 
+  /** Tracks `promise` until it settles; also marks it handled (an un-awaited failing call is no unhandled rejection). */
   track<T>(promise: Promise<T>): Promise<T> {
-    const settled = promise.then(noop, noop);
-    this.inflight.add(settled);
-    void settled.then(() => this.inflight.delete(settled));
+    this.inflight++;
+    promise.then(this.onSettled, this.onSettled);
     return promise;
   }
 
+  /** Resolves when no tracked call is in flight (calls started meanwhile are waited for too). */
   async settle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    while (this.inflight > 0) {
+      if (!this.idle) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        this.idle = { promise, resolve };
+      }
+      await this.idle.promise;
+    }
   }
 
   dispose(): void {
@@ -164,6 +182,8 @@ class RunExecution {
   startedAt: number | undefined;
   /** The schedule that created the run (so its end can wake the scheduler for `overlap: 'queue'`). */
   scheduleName: string | null = null;
+  /** False when the run's span is the API's no-op span (no tracer provider): task spans are skipped. */
+  tracing = false;
   private readonly unlink: () => void;
 
   constructor(
@@ -199,23 +219,30 @@ class RunExecution {
 
 type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** `promise`, or the signal's reason when it aborts first (through `onAbort`: O(1) on a shared signal). */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(noop);
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    promise.catch(noop);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unsubscribe = onAbort(signal, () => reject(signal.reason));
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         reject(error);
       },
     );
   });
+}
+
+/** Runs a task body as a promise (a synchronous throw becomes a rejection). */
+async function invokeTask(t: Task<unknown, unknown>, ctx: TaskContext, input: unknown): Promise<unknown> {
+  return t.run(ctx, input as never);
 }
 
 function zodIssues(error: unknown): ValidationIssue[] {
@@ -257,6 +284,109 @@ function describeWait(who: string, w: WaitReason): string {
   }
 }
 
+/** What a task attempt's `ctx` calls back into (made once per engine). */
+interface AttemptHost {
+  logger(exec: RunExecution, call: CallState): RunLogger;
+  progress(exec: RunExecution, call: CallState, progress: Progress): void;
+  getCheckpoint(exec: RunExecution, call: CallState, key: string): Promise<Json | undefined>;
+  setCheckpoint(exec: RunExecution, call: CallState, key: string, value: Json): Promise<void>;
+}
+
+/**
+ * A task attempt's `ctx`: one object per attempt, its methods on the prototype (a task attempt is
+ * the hot path: no closures per call). Its `signal` is made on first read, linked to the attempt
+ * scope's signal (O(1) through `onAbort`), so a body that never reads it costs no AbortController.
+ */
+class AttemptContext implements TaskContext {
+  private controller: AbortController | undefined;
+  private unlink: (() => void) | undefined;
+  private logger: RunLogger | undefined;
+  private checkpoints: CheckpointAccess | undefined;
+
+  constructor(
+    private readonly host: AttemptHost,
+    private readonly exec: RunExecution,
+    private readonly call: CallState,
+    readonly attempt: number,
+    private readonly scopeSignal: AbortSignal,
+  ) {}
+
+  get checkpoint(): TaskContext['checkpoint'] {
+    return (this.checkpoints ??= new CheckpointAccess(this.host, this.exec, this.call));
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const scope = this.scopeSignal;
+      if (scope.aborted) controller.abort(scope.reason);
+      else this.unlink = onAbort(scope, () => controller.abort(scope.reason));
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts this attempt only (its timeout). */
+  abort(reason: unknown): void {
+    if (!this.signal.aborted) this.controller?.abort(reason);
+  }
+
+  /** Unlinks from the scope's signal (the attempt ended). */
+  dispose(): void {
+    this.unlink?.();
+    this.unlink = undefined;
+  }
+
+  get log(): RunLogger {
+    return (this.logger ??= this.host.logger(this.exec, this.call));
+  }
+
+  get runId(): string {
+    return this.exec.id;
+  }
+
+  get flowName(): string {
+    return this.exec.flow.name;
+  }
+
+  get taskName(): string {
+    return this.call.taskName;
+  }
+
+  get taskKey(): string {
+    return this.call.taskKey;
+  }
+
+  get taskRunId(): string {
+    return this.call.taskRunId;
+  }
+
+  get idempotencyKey(): string {
+    return `${this.exec.id}:${this.call.taskKey}`;
+  }
+
+  progress(progress: Progress): void {
+    this.host.progress(this.exec, this.call, progress);
+  }
+}
+
+/** `ctx.checkpoint` of a task attempt. */
+class CheckpointAccess {
+  constructor(
+    private readonly host: AttemptHost,
+    private readonly exec: RunExecution,
+    private readonly call: CallState,
+  ) {}
+
+  get<T extends Json = Json>(key: string): Promise<T | undefined> {
+    return this.host.getCheckpoint(this.exec, this.call, key) as Promise<T | undefined>;
+  }
+
+  set(key: string, value: Json): Promise<void> {
+    return this.host.setCheckpoint(this.exec, this.call, key, value);
+  }
+}
+
 /**
  * The execution engine. Create it with {@link createEngine}.
  */
@@ -280,9 +410,14 @@ export class Engine {
   private readonly scheduler: Scheduler;
   private schedulerStarted = false;
   private readonly workers = new Set<QueueWorker>();
+  /** Whether a hook wants task state changes (hooks are fixed at construction). */
+  private readonly taskStateHooked: boolean;
+  /** Metric attributes of ended tasks by flow, task and state (built once each, not per task). */
+  private readonly taskAttributes = new Map<string, Map<string, Map<RunState, Attributes>>>();
 
   constructor(options: EngineOptions = {}) {
     this.options = resolveEngineOptions(options);
+    this.taskStateHooked = this.hasHook('onTaskRunStateChange');
     this.id = this.options.id;
     this.store = options.store ?? new MemoryStore();
     this.clock = options.clock ?? systemClock;
@@ -369,6 +504,11 @@ export class Engine {
 
   private write(op: StoreOp): Promise<unknown> {
     return this.batcher.write(op);
+  }
+
+  /** A write nothing awaits (no promise made). */
+  private post(op: StoreOp): void {
+    this.batcher.post(op);
   }
 
   // ------------------------------------------------------------------ public API
@@ -828,12 +968,13 @@ export class Engine {
       exec.spanContext,
     );
     exec.span = span;
+    exec.tracing = span.isRecording() || isSpanContextValid(span.spanContext());
     exec.spanContext = trace.setSpan(exec.spanContext, span);
     let release: (() => void) | undefined;
     let finalState: RunState = 'Failed';
     try {
       if (!exec.parent) {
-        release = await this.limits.acquireQueue(exec.id, exec.queue, exec.signal, (w) => (exec.waitingFor = w));
+        release = await this.limits.acquireQueue(exec.id, exec.queue, exec.signal, exec);
       }
       const policy = flowDef.options.retry;
       const errors: unknown[] = [];
@@ -982,7 +1123,7 @@ export class Engine {
       }
       const at = this.clock.now();
       const f = json as Record<string, Json> | null;
-      void this.write({ type: 'appendLogs', logs: [{ runId: exec.id, taskRunId: call?.taskRunId ?? null, level, message: String(message), fields: f, at }] });
+      this.post({ type: 'appendLogs', logs: [{ runId: exec.id, taskRunId: call?.taskRunId ?? null, level, message: String(message), fields: f, at }] });
       const event = {
         runId: exec.id,
         flowName: exec.flow.name,
@@ -1011,10 +1152,8 @@ export class Engine {
       if (typeof t !== 'object' || t === null || t.kind !== 'task') invalid('task', 'a task(...) definition', t);
       const concurrency = checkInteger('concurrency', options.concurrency ?? 16, 1);
       const mapIndex = ++scope.mapCount;
-      const iterator =
-        Symbol.asyncIterator in inputs
-          ? (inputs as AsyncIterable<I>)[Symbol.asyncIterator]()
-          : (inputs as Iterable<I>)[Symbol.iterator]();
+      const isAsync = Symbol.asyncIterator in inputs;
+      const iterator = isAsync ? (inputs as AsyncIterable<I>)[Symbol.asyncIterator]() : (inputs as Iterable<I>)[Symbol.iterator]();
       let next = 0;
       let failure: { error: unknown } | undefined;
       let done = false;
@@ -1022,7 +1161,8 @@ export class Engine {
         while (!failure && !done) {
           let item: IteratorResult<I>;
           try {
-            item = await iterator.next();
+            // A sync iterator's next() is not awaited (no extra tick per item).
+            item = isAsync ? await iterator.next() : (iterator.next() as IteratorResult<I>);
           } catch (error) {
             failure ??= { error };
             return;
@@ -1089,7 +1229,7 @@ export class Engine {
           type: 'upsertTaskRun',
           taskRun: { id, runId: exec.id, taskKey: key, taskName: target.name, state: 'Skipped', maxAttempts: 0, now, reason: String(reason) },
         });
-        const call: CallState = { taskRunId: id, taskKey: key, taskName: target.name, state: 'Skipped', attempt: 0, waitingFor: null, span: undefined, lastSpanContext: undefined, checkpoints: new Map(), childRunId: null };
+        const call: CallState = { taskRunId: id, taskKey: key, taskName: target.name, state: 'Skipped', attempt: 0, waitingFor: null, span: undefined, lastSpanContext: undefined, checkpoints: undefined, childRunId: null };
         engine.emitTaskState(exec, call, null, 'Skipped', String(reason));
         await written;
       },
@@ -1109,7 +1249,7 @@ export class Engine {
       });
     }
     // Hot path: build the payload only when someone listens.
-    if (this.emitter.listenerCount('task:state') === 0 && !this.hasHook('onTaskRunStateChange')) return;
+    if (!this.taskStateHooked && this.emitter.listenerCount('task:state') === 0) return;
     const event: TaskStateEvent = {
       runId: exec.id,
       flowName: exec.flow.name,
@@ -1127,26 +1267,40 @@ export class Engine {
     this.callHooks('onTaskRunStateChange', event, exec.id);
   }
 
+  /** Stores (batched) and emits a task transition; the promise settles when it is committed. */
   private transitionTask(
     exec: RunExecution,
     call: CallState,
     to: RunState,
     options: { reason?: string | null; patch?: Record<string, unknown>; error?: SerializedError } = {},
   ): Promise<unknown> {
+    return this.batcher.write(this.taskTransitionOp(exec, call, to, options));
+  }
+
+  /** Like `transitionTask`, for a transition nothing waits for (no promise made). */
+  private postTaskTransition(
+    exec: RunExecution,
+    call: CallState,
+    to: RunState,
+    options: { reason?: string | null; patch?: Record<string, unknown>; error?: SerializedError } = {},
+  ): void {
+    this.batcher.post(this.taskTransitionOp(exec, call, to, options));
+  }
+
+  /** Moves `call` to `to`, emits it, and returns the store op. `options.patch` is used as is (callers pass a fresh object). */
+  private taskTransitionOp(
+    exec: RunExecution,
+    call: CallState,
+    to: RunState,
+    options: { reason?: string | null; patch?: Record<string, unknown>; error?: SerializedError },
+  ): StoreOp {
     const from = call.state;
     call.state = to;
-    const written = this.write({
-      type: 'transitionTask',
-      transition: {
-        taskRunId: call.taskRunId,
-        to,
-        at: this.clock.now(),
-        reason: options.reason ?? null,
-        patch: { ...options.patch, ...(options.error ? { error: options.error } : {}) },
-      },
-    });
-    this.emitTaskState(exec, call, from, to, options.reason ?? null, options.error);
-    return written;
+    const patch = options.patch ?? {};
+    if (options.error) patch['error'] = options.error;
+    const reason = options.reason ?? null;
+    this.emitTaskState(exec, call, from, to, reason, options.error);
+    return { type: 'transitionTask', transition: { taskRunId: call.taskRunId, to, at: this.clock.now(), reason, patch } };
   }
 
   private newCall(exec: RunExecution, scope: AttemptScope, name: string, key: string, kind: 'task' | 'flow', maxAttempts: number, tags: readonly string[], atMostOnce: boolean): CallState {
@@ -1168,18 +1322,18 @@ export class Engine {
       waitingFor: null,
       span: undefined,
       lastSpanContext: undefined,
-      checkpoints: new Map(),
+      checkpoints: undefined,
       childRunId: prior?.childRunId ?? null,
     };
     if (!prior) {
       call.state = 'Pending';
-      void this.write({
+      this.post({
         type: 'upsertTaskRun',
         taskRun: { id: call.taskRunId, runId: exec.id, taskKey: key, taskName: name, state: 'Pending', maxAttempts, tags: [...tags], atMostOnce, now: this.clock.now(), reason: kind === 'flow' ? 'sub-flow' : null },
       });
       this.emitTaskState(exec, call, null, 'Pending', null);
     } else if (prior.state === 'Failed' || prior.state === 'Cancelled') {
-      this.transitionTask(exec, call, 'Retrying', { reason: 'flow retry', patch: { nextRetryAt: null } });
+      this.postTaskTransition(exec, call, 'Retrying', { reason: 'flow retry', patch: { nextRetryAt: null } });
     }
     exec.calls.set(call.taskRunId, call);
     return call;
@@ -1187,10 +1341,8 @@ export class Engine {
 
   private callTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
     if (scope.signal.aborted) return Promise.reject(scope.signal.reason);
-    const promise = scope.track(this.executeTask(exec, scope, t, rawInput, key));
-    // Pre-handled: a flow that never awaits a failing call must not cause an unhandled rejection.
-    promise.catch(noop);
-    return promise;
+    // `track` pre-handles it: a flow that never awaits a failing call causes no unhandled rejection.
+    return scope.track(this.executeTask(exec, scope, t, rawInput, key));
   }
 
   private async executeTask(exec: RunExecution, scope: AttemptScope, t: Task<unknown, unknown>, rawInput: unknown, key: string): Promise<unknown> {
@@ -1210,9 +1362,9 @@ export class Engine {
     const startedAt = this.clock.now();
     let finalState: RunState = 'Failed';
     try {
-      let input: unknown;
+      let input: unknown = rawInput;
       try {
-        input = await this.parse(t.input, rawInput, `input of task \`${t.name}\` (key \`${key}\`)`);
+        if (t.input) input = await this.parse(t.input, rawInput, `input of task \`${t.name}\` (key \`${key}\`)`);
       } catch (error) {
         await this.transitionTask(exec, call, 'Failed', { reason: 'invalid input', patch: { endedAt: this.clock.now() }, error: serializeError(error) });
         throw error;
@@ -1225,43 +1377,61 @@ export class Engine {
       throw error;
     } finally {
       exec.calls.delete(call.taskRunId);
-      const attrs = { [SpanAttribute.FlowName]: exec.flow.name, [SpanAttribute.TaskName]: t.name, [SpanAttribute.State]: finalState };
+      const attrs = this.taskMetricAttributes(exec.flow.name, t.name, finalState);
       this.metrics.tasks.add(1, attrs);
       this.metrics.taskDuration.record(this.clock.now() - startedAt, attrs);
     }
   }
 
+  private taskMetricAttributes(flowName: string, taskName: string, state: RunState): Attributes {
+    let byTask = this.taskAttributes.get(flowName);
+    if (!byTask) this.taskAttributes.set(flowName, (byTask = new Map()));
+    let byState = byTask.get(taskName);
+    if (!byState) byTask.set(taskName, (byState = new Map()));
+    let attrs = byState.get(state);
+    if (!attrs) {
+      attrs = { [SpanAttribute.FlowName]: flowName, [SpanAttribute.TaskName]: taskName, [SpanAttribute.State]: state };
+      byState.set(state, attrs);
+    }
+    return attrs;
+  }
+
+  /** Ends a task call interrupted by its scope's abort: `Crashed` on shutdown, else `Cancelled`; throws the reason. */
+  private async cancelTask(exec: RunExecution, scope: AttemptScope, call: CallState): Promise<never> {
+    const shutdown = isShutdown(scope.signal);
+    const error: unknown = shutdown ? scope.signal.reason : cancelledError(scope.signal, exec.id);
+    call.waitingFor = null;
+    // Interrupted by a shutdown, the task is unfinished (resumed later), not cancelled.
+    await this.transitionTask(exec, call, shutdown ? 'Crashed' : 'Cancelled', {
+      reason: shutdown ? 'shutdown' : 'cancelled',
+      patch: { endedAt: this.clock.now(), nextRetryAt: null },
+      error: serializeError(error),
+    }).catch(noop);
+    throw error;
+  }
+
   private async taskAttempts(exec: RunExecution, scope: AttemptScope, call: CallState, t: Task<unknown, unknown>, input: unknown, policy: RetryPolicy): Promise<unknown> {
-    const errors: unknown[] = [];
+    let errors: unknown[] | undefined;
     let previousDelay: number | undefined;
-    const cancel = async (): Promise<never> => {
-      const shutdown = isShutdown(scope.signal);
-      const error: unknown = shutdown ? scope.signal.reason : cancelledError(scope.signal, exec.id);
-      call.waitingFor = null;
-      // Interrupted by a shutdown, the task is unfinished (resumed later), not cancelled.
-      await this.transitionTask(exec, call, shutdown ? 'Crashed' : 'Cancelled', {
-        reason: shutdown ? 'shutdown' : 'cancelled',
-        patch: { endedAt: this.clock.now(), nextRetryAt: null },
-        error: serializeError(error),
-      }).catch(noop);
-      throw error;
-    };
     for (;;) {
       let release: () => void;
       try {
-        release = await this.limits.acquireTask(call.taskRunId, t.options.tags, scope.signal, (w) => (call.waitingFor = w));
+        const acquired = this.limits.acquireTask(call.taskRunId, t.options.tags, scope.signal, call);
+        release = typeof acquired === 'function' ? acquired : await acquired;
       } catch {
-        return cancel();
+        return this.cancelTask(exec, scope, call);
       }
       let outcome: AttemptOutcome<unknown>;
       const attempt = call.attempt + 1;
       try {
         call.attempt = attempt;
-        const running = this.transitionTask(exec, call, 'Running', {
+        const running = {
           reason: attempt > 1 ? `attempt ${attempt}` : null,
-          patch: { attempt, nextRetryAt: null, ...(attempt === 1 ? { startedAt: this.clock.now() } : {}) },
-        });
-        if (t.options.atMostOnce) await running;
+          patch: attempt === 1 ? { attempt, nextRetryAt: null, startedAt: this.clock.now() } : { attempt, nextRetryAt: null },
+        };
+        // An atMostOnce task starts only once its `Running` is stored.
+        if (t.options.atMostOnce) await this.transitionTask(exec, call, 'Running', running);
+        else this.postTaskTransition(exec, call, 'Running', running);
         outcome = await this.runTaskAttempt(exec, scope, call, t, input, attempt);
       } finally {
         release();
@@ -1283,8 +1453,9 @@ export class Engine {
         }
       }
       const error = outcome.error;
+      errors ??= [];
       errors.push(error);
-      if (scope.signal.aborted) return cancel();
+      if (scope.signal.aborted) return this.cancelTask(exec, scope, call);
       const classification = resolveClassification(error, this.options.classifyError);
       const decision = decideRetry(policy, error, errors.length, classification, this.options.random, {
         ...(previousDelay === undefined ? {} : { previousDelayMs: previousDelay }),
@@ -1301,7 +1472,7 @@ export class Engine {
       }
       const retryAt = this.clock.now() + decision.delayMs;
       call.waitingFor = { kind: 'retry', attempt: attempt + 1, retryAt };
-      this.transitionTask(exec, call, 'Retrying', {
+      this.postTaskTransition(exec, call, 'Retrying', {
         reason: `attempt ${attempt} failed: ${serialized.message}`,
         patch: { nextRetryAt: retryAt },
         error: serialized,
@@ -1314,7 +1485,7 @@ export class Engine {
       try {
         await sleep(this.clock, decision.delayMs, scope.signal);
       } catch {
-        return cancel();
+        return this.cancelTask(exec, scope, call);
       }
       call.waitingFor = null;
       previousDelay = decision.delayMs;
@@ -1322,103 +1493,91 @@ export class Engine {
   }
 
   private async runTaskAttempt(exec: RunExecution, scope: AttemptScope, call: CallState, t: Task<unknown, unknown>, input: unknown, attempt: number): Promise<AttemptOutcome<unknown>> {
-    const controller = new AbortController();
-    let unsubscribe = noop;
-    if (scope.signal.aborted) controller.abort(scope.signal.reason);
-    else unsubscribe = onAbort(scope.signal, () => controller.abort(scope.signal.reason));
+    const ctx = new AttemptContext(this.attemptHost, exec, call, attempt, scope.signal);
     const timeout = t.options.timeout;
     const timer =
       timeout === undefined
         ? undefined
-        : this.clock.setTimeout(
-            () =>
-              controller.abort(
-                new TimeoutError(`Task \`${t.name}\` (key \`${call.taskKey}\`) attempt ${attempt} timed out after ${timeout} ms`, timeout, {
-                  runId: exec.id,
-                  taskName: t.name,
-                }),
-              ),
-            timeout,
-          );
-    const links: Link[] = call.lastSpanContext ? [{ context: call.lastSpanContext, attributes: { [SpanAttribute.Attempt]: attempt - 1 } }] : [];
-    const span = this.tracer.startSpan(
-      SpanName.TaskAttempt,
-      {
-        attributes: {
-          [SpanAttribute.FlowName]: exec.flow.name,
-          [SpanAttribute.RunId]: exec.id,
-          [SpanAttribute.TaskName]: t.name,
-          [SpanAttribute.TaskKey]: call.taskKey,
-          [SpanAttribute.TaskRunId]: call.taskRunId,
-          [SpanAttribute.Attempt]: attempt,
+        : this.clock.setTimeout(() => {
+            ctx.abort(
+              new TimeoutError(`Task \`${t.name}\` (key \`${call.taskKey}\`) attempt ${attempt} timed out after ${timeout} ms`, timeout, {
+                runId: exec.id,
+                taskName: t.name,
+              }),
+            );
+          }, timeout);
+    // With a timeout the attempt has its own signal from the start (the timer aborts it);
+    // without, the scope's signal decides and `ctx.signal` is made only if the body reads it.
+    const decider = timeout === undefined ? scope.signal : ctx.signal;
+    // No tracer provider: the run's span is the API's no-op span, and task spans would be too.
+    let span: Span | undefined;
+    if (exec.tracing) {
+      const links: Link[] = call.lastSpanContext ? [{ context: call.lastSpanContext, attributes: { [SpanAttribute.Attempt]: attempt - 1 } }] : [];
+      span = this.tracer.startSpan(
+        SpanName.TaskAttempt,
+        {
+          attributes: {
+            [SpanAttribute.FlowName]: exec.flow.name,
+            [SpanAttribute.RunId]: exec.id,
+            [SpanAttribute.TaskName]: t.name,
+            [SpanAttribute.TaskKey]: call.taskKey,
+            [SpanAttribute.TaskRunId]: call.taskRunId,
+            [SpanAttribute.Attempt]: attempt,
+          },
+          links,
         },
-        links,
-      },
-      exec.spanContext,
-    );
-    call.span = span;
-    const ctx = this.taskContext(exec, call, controller.signal, attempt);
+        exec.spanContext,
+      );
+      call.span = span;
+    }
     let state: RunState = 'Completed';
     try {
-      const body = otelContext.with(trace.setSpan(exec.spanContext, span), () => (async () => t.run(ctx, input as never))());
-      const value = await raceAbort(body, controller.signal);
+      const body = span ? otelContext.with(trace.setSpan(exec.spanContext, span), invokeTask, undefined, t, ctx, input) : invokeTask(t, ctx, input);
+      const value = await raceAbort(body, decider);
       return { ok: true, value };
     } catch (thrown) {
-      const error: unknown = controller.signal.aborted ? controller.signal.reason : thrown;
+      const error: unknown = decider.aborted ? decider.reason : thrown;
       state = error instanceof ShutdownError ? 'Crashed' : error instanceof CancelledError ? 'Cancelled' : 'Failed';
-      if (state === 'Failed') {
+      if (state === 'Failed' && span) {
         markSpanError(span, error);
         span.setAttribute(SpanAttribute.ErrorCategory, resolveClassification(error, this.options.classifyError).category);
       }
       return { ok: false, error };
     } finally {
       if (timer !== undefined) this.clock.clearTimeout(timer);
-      unsubscribe();
-      span.setAttribute(SpanAttribute.State, state);
-      span.end();
-      call.span = undefined;
-      call.lastSpanContext = span.spanContext();
+      ctx.dispose();
+      if (span) {
+        span.setAttribute(SpanAttribute.State, state);
+        span.end();
+        call.span = undefined;
+        call.lastSpanContext = span.spanContext();
+      }
     }
   }
 
-  private taskContext(exec: RunExecution, call: CallState, signal: AbortSignal, attempt: number): TaskContext {
-    const engine = this;
-    let log: RunLogger | undefined;
-    return {
-      signal,
-      get log(): RunLogger {
-        return (log ??= engine.logger(exec, call));
-      },
-      runId: exec.id,
-      flowName: exec.flow.name,
-      taskName: call.taskName,
-      taskKey: call.taskKey,
-      taskRunId: call.taskRunId,
-      attempt,
-      idempotencyKey: `${exec.id}:${call.taskKey}`,
-      progress(progress: Progress): void {
-        if (typeof progress !== 'object' || progress === null || typeof progress.done !== 'number') {
-          invalid('progress', 'an object { done: number, total?: number, unit?: string }', progress);
-        }
-        const at = engine.clock.now();
-        const p: Progress = { done: progress.done, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.unit !== undefined ? { unit: progress.unit } : {}) };
-        void engine.write({ type: 'setTaskProgress', taskRunId: call.taskRunId, progress: p, at });
-        engine.emit('run:progress', { ...p, runId: exec.id, flowName: exec.flow.name, taskRunId: call.taskRunId, taskKey: call.taskKey, taskName: call.taskName, at });
-      },
-      checkpoint: {
-        async get<T extends Json = Json>(key: string): Promise<T | undefined> {
-          if (call.checkpoints.has(key)) return call.checkpoints.get(key) as T;
-          await engine.batcher.flush();
-          return (await engine.store.getCheckpoint(exec.id, call.taskKey, key)) as T | undefined;
-        },
-        async set(key: string, value: Json): Promise<void> {
-          const json = toJson(value, `checkpoint \`${key}\``);
-          call.checkpoints.set(key, json);
-          await engine.write({ type: 'setCheckpoint', checkpoint: { runId: exec.id, taskKey: call.taskKey, key, value: json, now: engine.clock.now() } });
-        },
-      },
-    };
-  }
+  /** What task attempts' contexts call back into. */
+  private readonly attemptHost: AttemptHost = {
+    logger: (exec, call) => this.logger(exec, call),
+    progress: (exec, call, progress) => {
+      if (typeof progress !== 'object' || progress === null || typeof progress.done !== 'number') {
+        invalid('progress', 'an object { done: number, total?: number, unit?: string }', progress);
+      }
+      const at = this.clock.now();
+      const p: Progress = { done: progress.done, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.unit !== undefined ? { unit: progress.unit } : {}) };
+      this.post({ type: 'setTaskProgress', taskRunId: call.taskRunId, progress: p, at });
+      this.emit('run:progress', { ...p, runId: exec.id, flowName: exec.flow.name, taskRunId: call.taskRunId, taskKey: call.taskKey, taskName: call.taskName, at });
+    },
+    getCheckpoint: async (exec, call, key) => {
+      if (call.checkpoints?.has(key)) return call.checkpoints.get(key);
+      await this.batcher.flush();
+      return this.store.getCheckpoint(exec.id, call.taskKey, key);
+    },
+    setCheckpoint: async (exec, call, key, value) => {
+      const json = toJson(value, `checkpoint \`${key}\``);
+      (call.checkpoints ??= new Map()).set(key, json);
+      await this.write({ type: 'setCheckpoint', checkpoint: { runId: exec.id, taskKey: call.taskKey, key, value: json, now: this.clock.now() } });
+    },
+  };
 
   // ------------------------------------------------------------------ internals: sub-flows
 

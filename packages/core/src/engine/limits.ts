@@ -14,6 +14,7 @@
  * holds the shared limits in the store instead (`Store.acquireSlot` / `releaseSlot`, atomic with
  * a TTL so a crashed holder's slot lapses) — see the store contract.
  */
+import type { Attributes } from '@opentelemetry/api';
 import PQueue from 'p-queue';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { WaitReason } from '../store/types.js';
@@ -34,6 +35,13 @@ interface Limiter {
   readonly queue: PQueue;
   readonly holders: Set<string>;
   readonly intervalMs?: number;
+  /** Metric attributes of this limiter's slots (built once, not per slot). */
+  readonly attributes: Attributes;
+}
+
+/** What a waiter is told it waits for (a task call or a run: `status()` reads it). */
+export interface Waiter {
+  waitingFor: WaitReason | null;
 }
 
 /** Releases what was acquired; safe to call more than once. */
@@ -73,33 +81,61 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   return () => void set.delete(callback);
 }
 
-function take(limiter: Limiter, holder: string, signal: AbortSignal): Promise<Release> {
+const noop = (): void => undefined;
+
+/** One release for every slot in `held`, last taken first; safe to call more than once. */
+function releaseAllOf(held: Release[]): Release {
+  if (held.length === 1) return held[0] as Release;
+  return () => {
+    while (held.length) held.pop()?.();
+  };
+}
+
+/**
+ * Takes a slot of `limiter` for `holder`. A free slot is taken synchronously (a `Release`, no
+ * promise, no abort wiring: the hot path of a task that does not wait); otherwise a promise that
+ * resolves when the slot is taken or rejects with the signal's reason when it aborts first (the
+ * abandoned p-queue entry then frees its slot as soon as it starts). p-queue gets no `signal`:
+ * it would also race the running job against it and free the slot while the holder still runs.
+ */
+function take(limiter: Limiter, holder: string, signal: AbortSignal): Release | Promise<Release> {
   if (signal.aborted) return Promise.reject(signal.reason);
+  let release: Release | undefined;
+  let waiter: { resolve: (release: Release) => void; reject: (error: unknown) => void; unsubscribe: () => void } | undefined;
+  let abandoned = false;
+  const added = limiter.queue.add(
+    () =>
+      new Promise<void>((free) => {
+        if (abandoned) {
+          free();
+          return;
+        }
+        waiter?.unsubscribe();
+        limiter.holders.add(holder);
+        let released = false;
+        const r: Release = () => {
+          if (released) return;
+          released = true;
+          limiter.holders.delete(holder);
+          free();
+        };
+        release = r;
+        waiter?.resolve(r);
+      }),
+  );
+  // p-queue starts a job synchronously inside `add` when a slot is free.
+  if (release) return release;
   return new Promise<Release>((resolve, reject) => {
-    const wait = new AbortController();
-    let started = false;
-    const unsubscribe = onAbort(signal, () => wait.abort(signal.reason));
-    limiter.queue
-      .add(
-        () =>
-          new Promise<void>((free) => {
-            started = true;
-            unsubscribe();
-            limiter.holders.add(holder);
-            let released = false;
-            resolve(() => {
-              if (released) return;
-              released = true;
-              limiter.holders.delete(holder);
-              free();
-            });
-          }),
-        { signal: wait.signal },
-      )
-      .catch((error: unknown) => {
-        unsubscribe();
-        if (!started) reject(error);
-      });
+    const unsubscribe = onAbort(signal, () => {
+      abandoned = true;
+      reject(signal.reason);
+    });
+    waiter = { resolve, reject, unsubscribe };
+    // `queue.clear()` (engine stop) rejects the jobs still waiting.
+    added.catch((error: unknown) => {
+      unsubscribe();
+      if (!release) reject(error);
+    });
   });
 }
 
@@ -110,6 +146,8 @@ export class Limits {
   private readonly tags = new Map<string, Limiter>();
   private readonly rates = new Map<string, Limiter>();
   private readonly rateTimers = new Map<TimerHandle, Release>();
+  private readonly engineOnly: readonly Limiter[];
+  private readonly limiterCache = new WeakMap<readonly string[], Limiter[]>();
 
   constructor(
     options: {
@@ -122,6 +160,7 @@ export class Limits {
     private readonly metrics: EngineMetrics,
   ) {
     this.engine = this.make('engine', '*', options.concurrency);
+    this.engineOnly = [this.engine];
     for (const [k, v] of Object.entries(options.queues)) this.queues.set(k, this.make('queue', k, v));
     for (const [k, v] of Object.entries(options.tags)) this.tags.set(k, this.make('tag', k, v));
     for (const [k, v] of Object.entries(options.rateLimits)) {
@@ -130,13 +169,23 @@ export class Limits {
   }
 
   private make(scope: Limiter['scope'], key: string, limit: number): Limiter {
-    return { scope, key, limit, queue: new PQueue({ concurrency: limit }), holders: new Set() };
+    return {
+      scope,
+      key,
+      limit,
+      queue: new PQueue({ concurrency: limit }),
+      holders: new Set(),
+      attributes: { 'vms_flow.limit.scope': scope, 'vms_flow.limit.key': key },
+    };
   }
 
-  /** The limiters a task with `tags` waits for, in acquisition order. */
-  private taskLimiters(tags: readonly string[]): Limiter[] {
+  /** The limiters a task with `tags` waits for, in acquisition order (cached per tags array). */
+  private taskLimiters(tags: readonly string[]): readonly Limiter[] {
+    if (tags.length === 0) return this.engineOnly;
+    let out = this.limiterCache.get(tags);
+    if (out) return out;
     const sorted = [...tags].sort();
-    const out: Limiter[] = [];
+    out = [];
     for (const t of sorted) {
       const l = this.tags.get(t);
       if (l) out.push(l);
@@ -146,75 +195,105 @@ export class Limits {
       if (l) out.push(l);
     }
     out.push(this.engine);
+    this.limiterCache.set(tags, out);
     return out;
   }
 
   /**
-   * Takes every slot a task attempt needs. `onWait` is told what it is waiting for before each
-   * slot that is not free at once. Rejects with the signal's reason when it aborts while waiting
-   * (slots already taken are released).
+   * Takes every slot a task attempt needs. `waiter.waitingFor` is set to what it waits for before
+   * each slot that is not free at once (and back to null when it has them all). Returns the
+   * release synchronously when every slot was free (the common case: no promise, no tick);
+   * otherwise a promise that rejects with the signal's reason when it aborts while waiting (slots
+   * already taken are released).
    */
-  async acquireTask(
+  acquireTask(holder: string, tags: readonly string[], signal: AbortSignal, waiter: Waiter): Release | Promise<Release> {
+    const limiters = this.taskLimiters(tags);
+    const held: Release[] = [];
+    for (let i = 0; i < limiters.length; i++) {
+      const limiter = limiters[i] as Limiter;
+      if (limiter.queue.pending >= limiter.limit) return this.acquireRest(limiters, i, holder, signal, waiter, held);
+      const taken = take(limiter, holder, signal);
+      if (typeof taken !== 'function') {
+        // Not free after all (a queued job took it first): wait like a busy limiter.
+        return this.acquireRest(limiters, i, holder, signal, waiter, held, taken);
+      }
+      this.hold(limiter, taken, held);
+    }
+    if (waiter.waitingFor !== null) waiter.waitingFor = null;
+    return releaseAllOf(held);
+  }
+
+  /** The waiting part of `acquireTask`, from limiter `from` on. */
+  private async acquireRest(
+    limiters: readonly Limiter[],
+    from: number,
     holder: string,
-    tags: readonly string[],
     signal: AbortSignal,
-    onWait: (reason: WaitReason | null) => void,
+    waiter: Waiter,
+    held: Release[],
+    started?: Promise<Release>,
   ): Promise<Release> {
-    const releases: Release[] = [];
-    const releaseAll: Release = () => {
-      while (releases.length) releases.pop()?.();
-    };
     try {
-      for (const limiter of this.taskLimiters(tags)) {
-        const busy = limiter.queue.pending >= limiter.limit;
+      for (let i = from; i < limiters.length; i++) {
+        const limiter = limiters[i] as Limiter;
+        let taking = i === from ? started : undefined;
+        const busy = taking !== undefined || limiter.queue.pending >= limiter.limit;
         if (busy) {
-          onWait(this.describe(limiter));
+          waiter.waitingFor = this.describe(limiter);
           this.metrics.queueDepth.add(1);
         }
         try {
-          const release = await take(limiter, holder, signal);
-          this.metrics.slot(1, limiter.scope, limiter.key);
-          if (limiter.scope === 'rate') {
-            // A start holds its rate slot for the whole window, not for the run.
-            let handle: TimerHandle | undefined;
-            const free: Release = () => {
-              if (handle !== undefined) this.rateTimers.delete(handle);
-              this.metrics.slot(-1, limiter.scope, limiter.key);
-              release();
-            };
-            handle = this.clock.setTimeout(free, limiter.intervalMs ?? 0);
-            this.rateTimers.set(handle, free);
-          } else {
-            releases.push(() => {
-              this.metrics.slot(-1, limiter.scope, limiter.key);
-              release();
-            });
-          }
+          taking ??= take(limiter, holder, signal) as Promise<Release>;
+          this.hold(limiter, await taking, held);
         } finally {
           if (busy) this.metrics.queueDepth.add(-1);
         }
       }
-      onWait(null);
-      return releaseAll;
+      waiter.waitingFor = null;
+      return releaseAllOf(held);
     } catch (error) {
-      releaseAll();
+      releaseAllOf(held)();
       throw error;
     }
   }
 
+  /** Records a slot just taken: metrics, and either a rate window timer or a release to run later. */
+  private hold(limiter: Limiter, release: Release, held: Release[]): void {
+    this.metrics.slotsInUse.add(1, limiter.attributes);
+    if (limiter.scope === 'rate') {
+      // A start holds its rate slot for the whole window, not for the run.
+      let handle: TimerHandle | undefined;
+      const free: Release = () => {
+        if (handle !== undefined) this.rateTimers.delete(handle);
+        this.metrics.slotsInUse.add(-1, limiter.attributes);
+        release();
+      };
+      handle = this.clock.setTimeout(free, limiter.intervalMs ?? 0);
+      this.rateTimers.set(handle, free);
+    } else {
+      let done = false;
+      held.push(() => {
+        if (done) return;
+        done = true;
+        this.metrics.slotsInUse.add(-1, limiter.attributes);
+        release();
+      });
+    }
+  }
+
   /** Takes a slot of `queue` for a flow run (no limit configured: free). */
-  async acquireQueue(runId: string, queue: string, signal: AbortSignal, onWait: (reason: WaitReason | null) => void): Promise<Release> {
+  async acquireQueue(runId: string, queue: string, signal: AbortSignal, waiter: Waiter): Promise<Release> {
     const limiter = this.queues.get(queue);
-    if (!limiter) return () => undefined;
-    if (limiter.queue.pending >= limiter.limit) onWait(this.describe(limiter));
+    if (!limiter) return noop;
+    if (limiter.queue.pending >= limiter.limit) waiter.waitingFor = this.describe(limiter);
     const release = await take(limiter, runId, signal);
-    this.metrics.slot(1, 'queue', queue);
-    onWait(null);
+    this.metrics.slotsInUse.add(1, limiter.attributes);
+    waiter.waitingFor = null;
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      this.metrics.slot(-1, 'queue', queue);
+      this.metrics.slotsInUse.add(-1, limiter.attributes);
       release();
     };
   }

@@ -10,15 +10,16 @@ import type { Store, StoreOp, StoreOpResult } from '../store/types.js';
 // Captured at load so fake timers in tests cannot stall store writes.
 const realSetImmediate = globalThis.setImmediate;
 
-interface PendingWrite {
-  op: StoreOp;
+interface Waiting {
   resolve: (result: StoreOpResult) => void;
   reject: (error: unknown) => void;
 }
 
 /** See the module doc. */
 export class WriteBatcher {
-  private pending: PendingWrite[] = [];
+  /** Ops queued for the next batch, and beside each the caller awaiting it (`post`: none). */
+  private pending: StoreOp[] = [];
+  private waiting: (Waiting | undefined)[] = [];
   private scheduled = false;
   private active: Promise<void> | undefined;
 
@@ -35,19 +36,36 @@ export class WriteBatcher {
 
   /** Queues `op`; the promise settles when its batch commits (it is pre-handled: ignoring it is safe). */
   write(op: StoreOp): Promise<StoreOpResult> {
-    const promise = new Promise<StoreOpResult>((resolve, reject) => this.pending.push({ op, resolve, reject }));
+    const promise = new Promise<StoreOpResult>((resolve, reject) => {
+      this.pending.push(op);
+      this.waiting.push({ resolve, reject });
+    });
     promise.catch(() => undefined);
-    if (!this.scheduled && !this.active) {
-      this.scheduled = true;
-      const run = (): void => {
-        this.scheduled = false;
-        void this.drain();
-      };
-      if (this.flushOn === 'immediate') realSetImmediate(run);
-      else queueMicrotask(run);
-    }
+    this.schedule();
     return promise;
   }
+
+  /**
+   * Queues `op` that nobody awaits (no promise is made: the hot path of state writes whose
+   * commit nothing depends on). A failure is still reported through `onError`.
+   */
+  post(op: StoreOp): void {
+    this.pending.push(op);
+    this.waiting.push(undefined);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.active) return;
+    this.scheduled = true;
+    if (this.flushOn === 'immediate') realSetImmediate(this.run);
+    else queueMicrotask(this.run);
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    void this.drain();
+  };
 
   /** Writes everything queued so far; resolves when it is committed (or failed). */
   async flush(): Promise<void> {
@@ -70,13 +88,15 @@ export class WriteBatcher {
       try {
         while (this.pending.length > 0) {
           const batch = this.pending;
+          const waiting = this.waiting;
           this.pending = [];
+          this.waiting = [];
           try {
-            const results = await this.store.applyBatch(batch.map((w) => w.op));
-            batch.forEach((w, i) => w.resolve(results[i] as StoreOpResult));
+            const results = await this.store.applyBatch(batch);
+            for (let i = 0; i < waiting.length; i++) waiting[i]?.resolve(results[i] as StoreOpResult);
           } catch (error) {
             this.onError(error);
-            for (const w of batch) w.reject(error);
+            for (const w of waiting) w?.reject(error);
           }
         }
       } finally {
