@@ -128,17 +128,19 @@ export const schools: EntityDefinition<SchoolValue> = {
           warnings = [{ code: RowErrorCode.FkNotFound, severity: 'warning' as const, field: 'ParentId', message: `District with Salesforce ID ${value.parentId} not found; school stored without a district` }];
         }
       }
-      if (!up.find(value.id)) {
+      let existing = up.find(value.id);
+      if (!existing) {
         // TD-021: a school the virtual-session import created by name takes its Salesforce identity;
         // foreign keys follow through ON UPDATE CASCADE, teacher.school_id (no FK) by hand.
         const local = localByName.get(value.name) as string | undefined;
         if (local !== undefined) {
           renameSchool.run(value.id, local);
           renameTeacherSchool.run(value.id, local);
+          existing = up.find(value.id);
         }
       }
       const row = { name: value.name, district_id: districtId, salesforce_district_id: value.parentId, normalized_name: value.normalizedName, school_code: value.schoolCode };
-      const status = up.upsert(value.id, row, rowHash(row)).status;
+      const status = up.upsert(value.id, row, rowHash(row), existing ?? null).status;
       return warnings ? { status, warnings } : { status };
     };
   },

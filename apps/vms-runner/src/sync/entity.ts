@@ -73,8 +73,16 @@ const quote = (column: string): string => `"${column}"`;
 
 /** Created / updated / unchanged upsert of one table row, keyed by a unique column. */
 export interface Upserter {
-  /** Upserts the row whose `key` column equals `keyValue`; returns its local id and what happened. */
-  upsert(keyValue: unknown, values: Record<string, unknown>, hash: string): { id: number | string; status: 'created' | 'updated' | 'unchanged' };
+  /**
+   * Upserts the row whose `key` column equals `keyValue`; returns its local id and what happened.
+   * `existing`: the row as {@link find} just returned it (`null`: known absent), to skip the lookup.
+   */
+  upsert(
+    keyValue: unknown,
+    values: Record<string, unknown>,
+    hash: string,
+    existing?: { id: number | string; row_hash: string | null } | null,
+  ): { id: number | string; status: 'created' | 'updated' | 'unchanged' };
   /** The local id of the row with that key, if any. */
   find(keyValue: unknown): { id: number | string; row_hash: string | null } | undefined;
 }
@@ -103,14 +111,14 @@ export function upserter(
   const find = (keyValue: unknown) => select.get(keyValue) as { id: number | string; row_hash: string | null } | undefined;
   return {
     find,
-    upsert(keyValue, values, hash) {
+    upsert(keyValue, values, hash, known) {
+      const existing = known === undefined ? find(keyValue) : known;
+      if (existing && existing.row_hash === hash) return { id: existing.id, status: 'unchanged' };
       const ordered = columns.map((c) => sqlValue(values[c]));
-      const existing = find(keyValue);
       if (!existing) {
         const info = insert.run(keyValue, ...ordered, hash);
         return { id: keyIsId ? (keyValue as string) : Number(info.lastInsertRowid), status: 'created' };
       }
-      if (existing.row_hash === hash) return { id: existing.id, status: 'unchanged' };
       update.run(...ordered, hash, existing.id);
       return { id: existing.id, status: 'updated' };
     },

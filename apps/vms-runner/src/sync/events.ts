@@ -98,7 +98,17 @@ export const events: EntityDefinition<EventValue> = {
     const skillId = db.prepare('SELECT id FROM skill WHERE name = ?').pluck();
     const insertSkill = db.prepare('INSERT INTO skill (name) VALUES (?)');
     const linkSkill = db.prepare('INSERT OR IGNORE INTO event_skills (event_id, skill_id) VALUES (?, ?)');
-    return (value): WriteOutcome => {
+    // Skill ids by name (a few hundred names at most); dropped with any rolled-back write.
+    const skills = new Map<string, number>();
+    const skillIdOf = (name: string): number => {
+      let sid = skills.get(name);
+      if (sid === undefined) {
+        sid = (skillId.get(name) as number | undefined) ?? Number(insertSkill.run(name).lastInsertRowid);
+        if (skills.size < 10_000) skills.set(name, sid);
+      }
+      return sid;
+    };
+    const write = (value: EventValue): WriteOutcome => {
       const warnings: RowIssue[] = [];
       const row = { ...value.row };
       const districtIds = new Set<number>();
@@ -119,17 +129,15 @@ export const events: EntityDefinition<EventValue> = {
       const result = up.upsert(value.salesforceId, row, rowHash([row, districts, value.skills]));
       if (result.status !== 'unchanged') {
         const id = result.id as number;
-        clearDistricts.run(id);
+        const fresh = result.status === 'created';
+        if (!fresh) clearDistricts.run(id);
         for (const d of districts) linkDistrict.run(id, d);
-        clearSkills.run(id);
-        for (const name of value.skills) {
-          let sid = skillId.get(name) as number | undefined;
-          if (sid === undefined) sid = Number(insertSkill.run(name).lastInsertRowid);
-          linkSkill.run(id, sid);
-        }
+        if (!fresh) clearSkills.run(id);
+        for (const name of value.skills) linkSkill.run(id, skillIdOf(name));
       }
       return warnings.length > 0 ? { status: result.status, warnings } : { status: result.status };
     };
+    return Object.assign(write, { discard: () => skills.clear() });
   },
 };
 
@@ -221,9 +229,11 @@ export const studentParticipations: EntityDefinition<ParticipationValue> = {
         const message = studentId === undefined ? `Student with Salesforce ID ${value.contact} not found` : `Event with Salesforce ID ${value.session} not found`;
         return { status: 'queued', missing, message };
       }
-      if (!up.find(value.salesforceId)) adopt.run(value.salesforceId, eventId, studentId);
+      let existing = up.find(value.salesforceId);
+      // A row the virtual import made for this event and student takes the Salesforce Id.
+      if (!existing && adopt.run(value.salesforceId, eventId, studentId).changes > 0) existing = up.find(value.salesforceId);
       const row = { event_id: eventId, student_id: studentId, status: value.status, delivery_hours: value.deliveryHours, age_group: value.ageGroup };
-      return { status: up.upsert(value.salesforceId, row, rowHash(row)).status };
+      return { status: up.upsert(value.salesforceId, row, rowHash(row), existing ?? null).status };
     };
   },
 };

@@ -268,6 +268,8 @@ export class EntityImporter {
         outcome = this.write(mapped.value, record);
         this.stmt.release.run();
       } catch (error) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR ...): not a row problem.
+        if (!this.db.inTransaction) throw error;
         this.stmt.rollbackTo.run();
         this.stmt.release.run();
         this.write.discard?.();

@@ -1,11 +1,16 @@
 /**
- * Measures the importers alone: a full sync of a generated data set (no HTTP, no engine) into a
- * fresh SQLite file, printing records/s and peak RSS. The generator is lazy, so memory is the
- * importers' own. For the sync through the Salesforce test server next to the hand-written floor,
- * run the bench (`pnpm --filter @vms/bench bench -- --only sync --scales 1,prod`).
+ * Measures the sync without the engine: a full sync of a generated data set into a fresh SQLite
+ * file, printing records/s and peak RSS per pass.
+ *
+ * - default: records straight from the (lazy) generator: the importers' own cost and memory.
+ * - `--server`: through the Salesforce test server (in this process, so its memory counts too)
+ *   with jsforce and `queryStream`, as the flows read it.
+ *
+ * For the sync through the test server in its own process next to the hand-written floor, run
+ * the bench (`pnpm --filter @vms/bench bench -- --only sync --scales 1,prod`).
  *
  * ```sh
- * node --conditions=@vms/source --import tsx src/sync/measure-sync.ts --scale 1 [--passes 2]
+ * node --conditions=@vms/source --import tsx src/sync/measure-sync.ts --scale 1 [--passes 2] [--server] [--verbose]
  * node --cpu-prof --cpu-prof-dir=/tmp/prof --conditions=@vms/source --import tsx src/sync/measure-sync.ts --scale 1
  * ```
  */
@@ -13,23 +18,51 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { connectSalesforce, queryStream } from '@vms/flow-salesforce';
+import { startSalesforceTestServer } from '@vms/flow-salesforce/testing';
 import { openVmsDatabase } from '../db/database';
-import { createDataset } from '../generator/dataset';
+import { SOBJECT_NAMES, createDataset } from '../generator/dataset';
 import { datasetSource } from '../generator/source';
 import { ENTITY_NAMES } from './dag';
-import { syncEntities } from './run-sync';
+import { ENTITIES } from './entities';
+import { syncEntities, type SourceFactory } from './run-sync';
+import { buildEntitySoql } from './soql';
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, passes: { type: 'string', default: '1' }, seed: { type: 'string', default: '20250630' }, verbose: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    passes: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '20250630' },
+    server: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+});
 const scale = values.scale === 'prod' ? 'prod' : Number(values.scale);
 const passes = Number(values.passes);
 const dir = mkdtempSync(join(tmpdir(), 'vms-measure-'));
+const data = createDataset({ seed: Number(values.seed), scale, badRowRate: 0.01 });
+const total = ENTITY_NAMES.reduce((n, e) => n + data.count(e), 0);
+
+async function serverSource(): Promise<{ sources: SourceFactory; close: () => Promise<void> }> {
+  const server = await startSalesforceTestServer({ pageSize: 2000, apiUsage: { limit: 1_000_000_000 } });
+  for (const sobject of SOBJECT_NAMES) server.insert(sobject, data.sobjectRecords(sobject));
+  const c = server.credentials;
+  const client = await connectSalesforce({ auth: 'password', loginUrl: server.url, username: c.username, password: c.password, securityToken: c.securityToken });
+  // The entity's own SOQL plus its filter's fields (the filter is re-checked on each record).
+  const soql = (entity: (typeof ENTITY_NAMES)[number]) => {
+    const def = ENTITIES[entity];
+    const extra = def.where?.match(/^(\w+)/)?.[1];
+    return buildEntitySoql(extra && !def.fields.includes(extra) ? { ...def, fields: [...def.fields, extra] } : def, null);
+  };
+  return { sources: (plan) => queryStream(client, soql(plan.entity)), close: () => server.close() };
+}
+
 try {
   const db = openVmsDatabase(join(dir, 'vms.db'));
-  const data = createDataset({ seed: Number(values.seed), scale, badRowRate: 0.01 });
-  const total = ENTITY_NAMES.reduce((n, e) => n + data.count(e), 0);
+  const source = values.server ? await serverSource() : { sources: datasetSource(data), close: async () => undefined };
   for (let pass = 1; pass <= passes; pass++) {
     const t0 = performance.now();
-    const results = await syncEntities(db, datasetSource(data), { mode: 'full', runId: `measure-${pass}` });
+    const results = await syncEntities(db, source.sources, { mode: 'full', runId: `measure-${pass}` });
     const ms = performance.now() - t0;
     const sum = (k: 'processed' | 'created' | 'updated' | 'unchanged' | 'failed') => Object.values(results).reduce((n, r) => n + r[k], 0);
     console.log(
@@ -37,12 +70,12 @@ try {
         `processed ${sum('processed')}, created ${sum('created')}, updated ${sum('updated')}, unchanged ${sum('unchanged')}, failed ${sum('failed')}; ` +
         `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
-    if (values.verbose) {
-      for (const r of Object.values(results)) {
-        console.log(`  ${r.entity.padEnd(26)} ${String(r.processed).padStart(8)} records ${String(Date.parse(r.completedAt) - Date.parse(r.startedAt)).padStart(7)} ms`);
-      }
+    for (const r of Object.values(results)) {
+      if (r.error !== undefined) console.log(`  ${r.entity}: ${r.error}`);
+      else if (values.verbose) console.log(`  ${r.entity.padEnd(26)} ${String(r.processed).padStart(8)} records ${String(Date.parse(r.completedAt) - Date.parse(r.startedAt)).padStart(7)} ms`);
     }
   }
+  await source.close();
   db.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
