@@ -57,7 +57,9 @@ export async function showCommand(runId: string, output: Output, env: NodeJS.Pro
     const r = detail.run;
     output.out(`run      ${r.id}`);
     output.out(`flow     ${r.flowName}  params ${JSON.stringify(r.params)}`);
-    output.out(`state    ${r.state}${r.stateReason ? ` (${r.stateReason})` : ''}  attempt ${r.attempt}`);
+    // A reason that only repeats the state (`completed`) says nothing.
+    const reason = r.stateReason && r.stateReason.toLowerCase() !== r.state.toLowerCase() ? ` (${r.stateReason})` : '';
+    output.out(`state    ${r.state}${reason}  attempt ${r.attempt}`);
     output.out(`created  ${iso(r.createdAt)}  started ${iso(r.startedAt)}  ended ${iso(r.endedAt)}  (${duration(r)})`);
     if (r.error) output.out(`error    ${r.error.name}: ${r.error.message}`);
     output.out('');
