@@ -110,6 +110,9 @@ export interface ImportOptions {
   signal?: AbortSignal;
 }
 
+/** Pending records retried per transaction. */
+const PENDING_BATCH = 500;
+
 const emptyCounts = (): EntityCounts => ({ processed: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, queued: 0, resolved: 0, warnings: 0 });
 
 /** A record's write threw on the fast path (no savepoints): the chunk is redone row by row. */
@@ -190,7 +193,8 @@ export class EntityImporter {
       ),
       resolved: db.prepare('UPDATE pending_imports SET resolved_at = ? WHERE sync_type = ? AND salesforce_id = ? AND resolved_at IS NULL'),
       pending: db.prepare(
-        'SELECT salesforce_id, record FROM pending_imports WHERE sync_type = ? AND resolved_at IS NULL AND retry_count < ? ORDER BY first_seen_at, salesforce_id',
+        `SELECT salesforce_id, record, first_seen_at FROM pending_imports WHERE sync_type = ? AND resolved_at IS NULL AND retry_count < ?
+           AND (first_seen_at, salesforce_id) > (?, ?) ORDER BY first_seen_at, salesforce_id LIMIT ${PENDING_BATCH}`,
       ),
       retried: db.prepare(
         `UPDATE pending_imports SET retry_count = retry_count + 1, last_retry_at = ?, missing = ?,
@@ -416,10 +420,14 @@ export class EntityImporter {
    */
   resolvePending(): number {
     const now = this.options.now().toISOString();
-    const rows = this.stmt.pending.all(this.entity, this.options.pendingMaxRetries) as { salesforce_id: string; record: string }[];
     let resolved = 0;
-    for (let i = 0; i < rows.length; i += 500) {
-      const batch = rows.slice(i, i + 500);
+    // Batches in (first_seen_at, salesforce_id) order, read one at a time: memory stays flat however long the queue.
+    let after = ['', ''];
+    for (;;) {
+      const batch = this.stmt.pending.all(this.entity, this.options.pendingMaxRetries, ...after) as { salesforce_id: string; record: string; first_seen_at: string }[];
+      const last = batch[batch.length - 1];
+      if (last === undefined) break;
+      after = [last.first_seen_at, last.salesforce_id];
       transaction(this.db, () => {
         for (const row of batch) {
           if (this.queuedThisRun.has(row.salesforce_id)) continue;
@@ -444,6 +452,7 @@ export class EntityImporter {
             if (!this.db.inTransaction) throw error;
             this.stmt.rollbackTo.run();
             this.stmt.release.run();
+            this.write.discard?.();
             this.stmt.unusable.run(this.options.pendingMaxRetries, now, classifyRowException(error), this.entity, row.salesforce_id);
             continue;
           }
