@@ -55,6 +55,24 @@ describe('EntityImporter', () => {
     expect(count('data_quality_flag', "issue_type = 'import_error' AND status = 'open'")).toBe(1);
   });
 
+  it('a chunk redone row by row after a database error forgets cached rows of the rolled-back attempt', async () => {
+    const stamp = '2025-01-01T00:00:00.000+0000';
+    const records = [
+      // inserts skill "Welding" (cached by the writer), then the chunk is rolled back by the next record
+      volunteer(1, stamp, { Volunteer_Skills_Text__c: 'Welding', Connector_User_ID__c: 'u-1' }),
+      volunteer(2, stamp, { Connector_User_ID__c: 'u-1' }),
+      volunteer(3, stamp, { Volunteer_Skills_Text__c: 'Welding' }),
+    ];
+    const result = await importEntity(db, 'volunteers', [records], { ordered: false });
+    expect([result.processed, result.created, result.failed, result.errorCount]).toEqual([3, 2, 1, 1]);
+    const linked = db.prepare(
+      'SELECT c.salesforce_individual_id FROM volunteer_skills vs JOIN skill s ON s.id = vs.skill_id JOIN contact c ON c.id = vs.volunteer_id WHERE s.name = ? ORDER BY 1',
+    ).pluck().all('Welding');
+    expect(linked).toEqual([records[0]?.Id, records[2]?.Id]);
+    expect(count('skill')).toBe(1);
+    expect(db.prepare('SELECT records_created, records_failed FROM sync_logs WHERE id = ?').get(result.syncLogId)).toEqual({ records_created: 2, records_failed: 1 });
+  });
+
   it('writes counts and the watermark with every chunk and exposes the resume point', () => {
     const importer = new EntityImporter(db, 'volunteers', { mode: 'full', runId: 'r1' });
     const first = importer.importChunk([volunteer(1, '2025-01-01T00:00:00.000+0000'), volunteer(2, '2025-01-02T00:00:00.000+0000')]);
@@ -153,6 +171,21 @@ describe('pending queue', () => {
     expect(db.prepare("SELECT resolved_at IS NOT NULL FROM pending_imports WHERE salesforce_id = ?").pluck().get(participation.Id)).toBe(1);
     expect(count('pending_imports', 'resolved_at IS NULL')).toBe(0);
     expect(db.prepare("SELECT status FROM sync_logs WHERE sync_type = 'volunteer_participations' AND run_id = 'run-2'").pluck().get()).toBe('success');
+  });
+
+  it('a pending queue longer than one retry batch is retried in full', async () => {
+    const school = '001000000000777AAA';
+    const classes: SfRecord[] = Array.from({ length: 1203 }, (_, i) => ({
+      attributes: { type: 'Class__c' }, Id: `a0C00000000${String(i).padStart(4, '0')}AAA`, Name: `Class ${i}`, School__c: school,
+      SystemModstamp: '2025-01-01T00:00:00.000+0000',
+    }));
+    const first = await importEntity(db, 'classes', [classes]);
+    expect([first.queued, first.resolved]).toEqual([1203, 0]);
+    await importEntity(db, 'schools', [[{ attributes: { type: 'Account' }, Id: school, Type: 'School', Name: 'Late School', SystemModstamp: '2025-01-02T00:00:00.000+0000' }]]);
+    const second = await importEntity(db, 'classes', []);
+    expect(second.resolved).toBe(1203);
+    expect(count('class', `school_salesforce_id = '${school}'`)).toBe(1203);
+    expect(count('pending_imports', 'resolved_at IS NULL')).toBe(0);
   });
 
   it('a record still missing its parent is retried each run and marked likely_sf_orphan after the cap', async () => {

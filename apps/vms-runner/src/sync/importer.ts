@@ -264,6 +264,8 @@ export class EntityImporter {
       try {
         outcome = this.write(mapped.value, record);
       } catch (error) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR ...): not a row problem.
+        if (!this.db.inTransaction) throw error;
         throw new RowWriteFailed(error);
       }
     } else {
