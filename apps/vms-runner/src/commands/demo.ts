@@ -25,6 +25,7 @@ import { runForeground } from './run-flow';
 import type { Output } from './output';
 import { syncTable } from './summary';
 import { serve } from './serve';
+import { startTelemetry, type Telemetry } from '../telemetry/start-telemetry';
 
 /** Options of {@link demoCommand}. */
 export interface DemoOptions {
@@ -42,6 +43,11 @@ export interface DemoOptions {
   port?: number;
   /** Resolves to stop `--serve` (tests); by default SIGINT/SIGTERM. */
   until?: Promise<unknown>;
+  /**
+   * Environment with the `OTEL_*` settings: with an endpoint, the demo's runs are traced as
+   * `start`'s are. @default process.env
+   */
+  telemetryEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What the demo did (the summary it printed, as data). */
@@ -153,6 +159,7 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
   let sfServer: SalesforceTestServer | undefined;
   let sheetsServer: SheetsTestServer | undefined;
   let runner: Runner | undefined;
+  let telemetry: Telemetry | undefined;
   const result: DemoResult = { ok: false, dir, records: 0, sync: undefined, sessions: undefined, wallMs: 0, maxRssMb: 0 };
   try {
     const sf = await startDemoSalesforce(options, output);
@@ -163,6 +170,8 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
     // The runner is configured exactly as in production: through environment settings.
     const config = loadConfig(demoEnv(sfServer, sheetsServer, dir, { adminToken, port: options.port ?? 8080 }), { envFile: false });
     output.out(`VMS database ${config.vmsDatabasePath}; runner store ${config.storePath}`);
+    telemetry = startTelemetry({ env: options.telemetryEnv ?? process.env });
+    if (telemetry.enabled) output.out(`traces to ${telemetry.endpoint} as ${telemetry.serviceName}`);
     runner = await createRunner(config);
 
     output.out('');
@@ -191,11 +200,12 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
 
     if (options.serve && result.ok) {
       output.out('');
-      await serve(runner, output, { adminToken, ...(options.until ? { until: options.until } : {}) });
+      await serve(runner, output, { adminToken, telemetry, ...(options.until ? { until: options.until } : {}) });
     }
     return { code: result.ok ? 0 : 1, result };
   } finally {
     await runner?.close();
+    await telemetry?.shutdown();
     await sheetsServer?.close();
     await sfServer?.close();
   }
