@@ -52,9 +52,12 @@ export const affiliations: EntityDefinition<AffiliationValue> = {
     const district = db.prepare('SELECT name FROM district WHERE salesforce_id = ?').pluck();
     const insertOrganization = db.prepare('INSERT INTO organization (salesforce_id, name, type) VALUES (?, ?, ?)');
     const existing = db.prepare('SELECT salesforce_id, row_hash FROM volunteer_organization WHERE volunteer_id = ? AND organization_id = ?');
-    const insert = db.prepare(
-      `INSERT INTO volunteer_organization (volunteer_id, organization_id, ${COLUMNS.join(', ')}, date_source, row_hash) VALUES (?, ?, ${COLUMNS.map(() => '?').join(', ')}, 'salesforce', ?)`,
+    // Insert first (one statement) while pairs keep turning out new, as in a first sync.
+    const insertIfNew = db.prepare(
+      `INSERT INTO volunteer_organization (volunteer_id, organization_id, ${COLUMNS.join(', ')}, date_source, row_hash) VALUES (?, ?, ${COLUMNS.map(() => '?').join(', ')}, 'salesforce', ?)
+       ON CONFLICT (volunteer_id, organization_id) DO NOTHING`,
     );
+    let expectNew = true;
     const update = db.prepare(
       `UPDATE volunteer_organization SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')}, row_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE volunteer_id = ? AND organization_id = ?`,
     );
@@ -87,9 +90,14 @@ export const affiliations: EntityDefinition<AffiliationValue> = {
       }
       const values = [value.salesforceId, value.contact, value.organization, value.row.role, value.row.start_date, value.row.end_date, sqlValue(value.row.is_primary), value.row.status];
       const hash = rowHash([value.salesforceId, value.row]);
+      if (expectNew) {
+        if (insertIfNew.run(person.id, orgId, ...values, hash).changes > 0) return { status: 'created' };
+        expectNew = false;
+      }
       const current = existing.get(person.id, orgId) as { salesforce_id: string | null; row_hash: string | null } | undefined;
       if (!current) {
-        insert.run(person.id, orgId, ...values, hash);
+        expectNew = true;
+        insertIfNew.run(person.id, orgId, ...values, hash);
         return { status: 'created' };
       }
       if (current.salesforce_id !== null && current.salesforce_id !== value.salesforceId) {

@@ -190,9 +190,11 @@ function volunteerAddresses(r: SfRecord): AddressRow[] {
 function contactWriter(db: VmsDatabase, type: ContactType) {
   const sub = SUB_COLUMNS[type];
   const select = db.prepare('SELECT id, type, row_hash FROM contact WHERE salesforce_individual_id = ?');
-  const insert = db.prepare(
-    `INSERT INTO contact (type, salesforce_individual_id, ${CONTACT_COLUMNS.join(', ')}, row_hash) VALUES (?, ?, ${CONTACT_COLUMNS.map(() => '?').join(', ')}, ?)`,
-  );
+  const insertSql = `INSERT INTO contact (type, salesforce_individual_id, ${CONTACT_COLUMNS.join(', ')}, row_hash) VALUES (?, ?, ${CONTACT_COLUMNS.map(() => '?').join(', ')}, ?)`;
+  const insert = db.prepare(insertSql);
+  // While contacts keep turning out new (a first sync), insert first: one statement, no lookup.
+  const insertIfNew = db.prepare(`${insertSql} ON CONFLICT (salesforce_individual_id) DO NOTHING`);
+  let expectNew = true;
   const update = db.prepare(`UPDATE contact SET type = ?, ${CONTACT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, row_hash = ? WHERE id = ?`);
   const insertSub = db.prepare(`INSERT INTO ${type} (id, ${sub.join(', ')}) VALUES (?, ${sub.map(() => '?').join(', ')})`);
   const updateSub = db.prepare(`UPDATE ${type} SET ${sub.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
@@ -245,11 +247,18 @@ function contactWriter(db: VmsDatabase, type: ContactType) {
     const hash = rowHash([value, hashExtra]);
     const contactValues = CONTACT_COLUMNS.map((c) => sqlValue(value.contact[c]));
     const subValues = sub.map((c) => sqlValue(value.sub[c]));
-    const existing = select.get(value.salesforceId) as { id: number; type: string; row_hash: string | null } | undefined;
+    let inserted: number | null = null;
+    if (expectNew) {
+      const info = insertIfNew.run(type, value.salesforceId, ...contactValues, hash);
+      if (info.changes > 0) inserted = Number(info.lastInsertRowid);
+      else expectNew = false;
+    }
+    const existing = inserted === null ? (select.get(value.salesforceId) as { id: number; type: string; row_hash: string | null } | undefined) : undefined;
     let id: number;
     let status: 'created' | 'updated' | 'unchanged';
     if (!existing) {
-      id = Number(insert.run(type, value.salesforceId, ...contactValues, hash).lastInsertRowid);
+      if (inserted === null) expectNew = true;
+      id = inserted ?? Number(insert.run(type, value.salesforceId, ...contactValues, hash).lastInsertRowid);
       insertSub.run(id, ...subValues);
       writeChildren(id, value, true);
       status = 'created';

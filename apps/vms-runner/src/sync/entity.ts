@@ -90,6 +90,10 @@ export interface Upserter {
 /**
  * Builds an {@link Upserter} for `table`: rows are matched on `key`, compared by `row_hash`, and
  * only written when new or changed.
+ *
+ * While records keep turning out new (a first full sync), a row is written with one
+ * `INSERT ... ON CONFLICT (key) DO NOTHING` instead of a lookup and an insert; once a record
+ * exists (a re-sync), it looks up first again. Either way the outcome is the same.
  */
 export function upserter(
   db: VmsDatabase,
@@ -102,22 +106,29 @@ export function upserter(
   const keyIsId = key === idColumn;
   const select = db.prepare(`SELECT ${quote(idColumn)} AS id, row_hash FROM ${table} WHERE ${quote(key)} = ?`);
   const insertColumns = [key, ...columns, 'row_hash'];
-  const insert = db.prepare(
-    `INSERT INTO ${table} (${insertColumns.map(quote).join(', ')}) VALUES (${insertColumns.map(() => '?').join(', ')})`,
-  );
+  const insertSql = `INSERT INTO ${table} (${insertColumns.map(quote).join(', ')}) VALUES (${insertColumns.map(() => '?').join(', ')})`;
+  const insert = db.prepare(insertSql);
+  const insertIfNew = db.prepare(`${insertSql} ON CONFLICT (${quote(key)}) DO NOTHING`);
   const sets = [...columns.map((c) => `${quote(c)} = ?`), 'row_hash = ?'];
   if (options.touchUpdatedAt) sets.push("updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')");
   const update = db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${quote(idColumn)} = ?`);
   const find = (keyValue: unknown) => select.get(keyValue) as { id: number | string; row_hash: string | null } | undefined;
+  const created = (keyValue: unknown, rowid: number | bigint) => ({ id: keyIsId ? (keyValue as string) : Number(rowid), status: 'created' as const });
+  let expectNew = true;
   return {
     find,
     upsert(keyValue, values, hash, known) {
+      if (known === undefined && expectNew) {
+        const info = insertIfNew.run(keyValue, ...columns.map((c) => sqlValue(values[c])), hash);
+        if (info.changes > 0) return created(keyValue, info.lastInsertRowid);
+        expectNew = false;
+      }
       const existing = known === undefined ? find(keyValue) : known;
       if (existing && existing.row_hash === hash) return { id: existing.id, status: 'unchanged' };
       const ordered = columns.map((c) => sqlValue(values[c]));
       if (!existing) {
-        const info = insert.run(keyValue, ...ordered, hash);
-        return { id: keyIsId ? (keyValue as string) : Number(info.lastInsertRowid), status: 'created' };
+        expectNew = true;
+        return created(keyValue, insert.run(keyValue, ...ordered, hash).lastInsertRowid);
       }
       update.run(...ordered, hash, existing.id);
       return { id: existing.id, status: 'updated' };

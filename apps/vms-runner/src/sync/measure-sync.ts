@@ -62,11 +62,14 @@ try {
   const source = values.server ? await serverSource() : { sources: datasetSource(data), close: async () => undefined };
   for (let pass = 1; pass <= passes; pass++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const results = await syncEntities(db, source.sources, { mode: 'full', runId: `measure-${pass}` });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const sum = (k: 'processed' | 'created' | 'updated' | 'unchanged' | 'failed') => Object.values(results).reduce((n, r) => n + r[k], 0);
     console.log(
-      `pass ${pass}: ${total} records in ${(ms / 1000).toFixed(2)} s = ${Math.round(total / (ms / 1000))} records/s; ` +
+      `pass ${pass}: ${total} records in ${(ms / 1000).toFixed(2)} s = ${Math.round(total / (ms / 1000))} records/s ` +
+        `(CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s); ` +
         `processed ${sum('processed')}, created ${sum('created')}, updated ${sum('updated')}, unchanged ${sum('unchanged')}, failed ${sum('failed')}; ` +
         `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
