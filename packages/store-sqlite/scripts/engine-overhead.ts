@@ -1,7 +1,8 @@
 /**
  * Engine overhead, measured against its floors in ONE process, interleaved round by round
  * (floor, ours, floor, ours, ...) so a noisy machine hurts both alike. Prints medians and the
- * ratio `ours time / floor time` (lower is better; SPEC §7 wants MemoryStore <= 2, SqliteStore <= 1).
+ * ratio `ours time / floor time` (lower is better; SPEC §7 wants MemoryStore <= 2, SqliteStore <= 1),
+ * of wall time and of process CPU time (steadier on a loaded machine).
  *
  *   node --conditions=@vms/source --import tsx packages/store-sqlite/scripts/engine-overhead.ts [--n 10000] [--steps 2000] [--reps 7] [--only mem,sqlite,chain]
  *
@@ -85,10 +86,14 @@ async function engineOnce(store: Store, n: number, shape: 'fanout' | 'chain'): P
   }
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
+/** Wall time and CPU time (user + system, all threads: GC included), ms. */
+async function timed(fn: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 const median = (xs: number[]): number => {
@@ -171,16 +176,18 @@ try {
     const f: number[] = [];
     const o: number[] = [];
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let r = 0; r < REPS; r++) {
       const tf = await timed(floor.run);
       const to = await timed(ours.run);
-      f.push(tf);
-      o.push(to);
-      ratios.push(to / tf);
+      f.push(tf.wall);
+      o.push(to.wall);
+      ratios.push(to.wall / tf.wall);
+      cpuRatios.push(to.cpu / tf.cpu);
     }
     const rate = (ms: number, n: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
     console.log(
-      `${ours.name.padEnd(22)} ${rate(median(o), ours.n).padStart(9)}  vs ${floor.name.padEnd(22)} ${rate(median(f), floor.n).padStart(9)}  ratio median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})`,
+      `${ours.name.padEnd(22)} ${rate(median(o), ours.n).padStart(9)}  vs ${floor.name.padEnd(22)} ${rate(median(f), floor.n).padStart(9)}  wall ratio median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}), cpu ratio median ${median(cpuRatios).toFixed(2)}`,
     );
   }
 } finally {

@@ -96,6 +96,31 @@ const assignments = (columns: string): string =>
 /** Ordering of claimable runs (the claim index's order). */
 const CLAIM_ORDER = 'priority DESC, run_at ASC, created_at ASC, id ASC';
 
+const SEP = '\u0000';
+
+/**
+ * Task-run rows written in the current write transaction, kept in memory and written once at
+ * its end: a task that goes `Pending → Running → Completed` within one batch (one engine tick)
+ * costs one INSERT instead of an INSERT, two SELECTs and two full-row UPDATEs. Only ever lives
+ * inside one `BEGIN IMMEDIATE` transaction (no other connection can write meanwhile), so it is
+ * never stale.
+ */
+interface PendingTasks {
+  /** By task-run id: the row as it will be written; `insert` when it is not in the table yet. */
+  readonly rows: Map<string, { record: TaskRunRecord; insert: boolean }>;
+  /** `runId SEP taskKey` → id, for rows to insert. */
+  readonly byKey: Map<string, string>;
+  /** Runs known to exist in this transaction (checked once each). */
+  readonly runs: Set<string>;
+  /** State-history rows (9 values each, in order), inserted a chunk per statement before `COMMIT`. */
+  readonly history: (string | number | null)[];
+}
+
+/** State-history rows per multi-row INSERT. */
+const HISTORY_CHUNK = 32;
+const HISTORY_INSERT = 'INSERT INTO flow_state_history (entity, run_id, task_run_id, task_key, from_state, to_state, attempt, at, reason) VALUES ';
+const historyInsert = (rows: number): string => HISTORY_INSERT + Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+
 /** A durable {@link Store} in one SQLite file, safe for several processes at once. */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities;
@@ -105,6 +130,8 @@ export class SqliteStore implements Store {
   private readonly ownsDatabase: boolean;
   private readonly statements = new Map<string, Statement>();
   private closed = false;
+  /** Set while a `write` transaction runs (see {@link PendingTasks}). */
+  private pending: PendingTasks | undefined;
 
   constructor(options: SqliteStoreOptions = {}) {
     const o = validateOptions(options);
@@ -139,10 +166,60 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** One immediate (write-locking) transaction; `fn` must be synchronous. */
+  /**
+   * One immediate (write-locking) transaction; `fn` must be synchronous. Task rows it writes are
+   * held in {@link PendingTasks} and written just before `COMMIT`.
+   */
   private write<T>(fn: () => T): T {
     this.assertOpen();
-    return transaction(this.db, fn as () => SyncResult<T>, 'immediate');
+    if (this.pending) return transaction(this.db, fn as () => SyncResult<T>, 'immediate');
+    return transaction(
+      this.db,
+      (() => {
+        const pending: PendingTasks = { rows: new Map(), byKey: new Map(), runs: new Set(), history: [] };
+        this.pending = pending;
+        try {
+          const result = fn();
+          this.writePendingTasks(pending);
+          return result;
+        } finally {
+          this.pending = undefined;
+        }
+      }) as () => SyncResult<T>,
+      'immediate',
+    );
+  }
+
+  /** Writes what a write transaction held: history rows (chunked INSERTs), then one INSERT or UPDATE per task row. */
+  private writePendingTasks(pending: PendingTasks): void {
+    const h = pending.history;
+    if (h.length > 0) {
+      const chunk = HISTORY_CHUNK * 9;
+      let i = 0;
+      if (h.length >= chunk) {
+        const many = this.stmt(historyInsert(HISTORY_CHUNK));
+        for (; i + chunk <= h.length; i += chunk) many.run(h.slice(i, i + chunk));
+      }
+      if (i < h.length) this.stmt(historyInsert((h.length - i) / 9)).run(i === 0 ? h : h.slice(i));
+    }
+    if (pending.rows.size === 0) return;
+    const insert = this.stmt(`INSERT INTO flow_task_runs (${TASK_COLUMNS}) VALUES (${named(TASK_COLUMNS)})`);
+    const update = this.stmt(`UPDATE flow_task_runs SET ${assignments(TASK_COLUMNS)} WHERE id = @id`);
+    for (const { record, insert: isNew } of pending.rows.values()) {
+      if (!isNew) {
+        update.run(taskToParams(record));
+        continue;
+      }
+      try {
+        insert.run(taskToParams(record));
+      } catch (error) {
+        // The id is taken by a row of another (run, taskKey): the same error the check used to give.
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('flow_task_runs.id')) {
+          throw new FlowError(ErrorCode.Store, `A task run with id \`${record.id}\` already exists`, { category: 'database', cause: error });
+        }
+        throw error;
+      }
+    }
   }
 
   /** One read transaction (a consistent snapshot across several statements). */
@@ -264,9 +341,9 @@ export class SqliteStore implements Store {
     at: number,
     reason: string | null,
   ): void {
-    this.stmt(
-      'INSERT INTO flow_state_history (entity, run_id, task_run_id, task_key, from_state, to_state, attempt, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(taskRunId === null ? 'flow' : 'task', runId, taskRunId, taskKey, from, to, attempt, at, reason);
+    const entity = taskRunId === null ? 'flow' : 'task';
+    if (this.pending) this.pending.history.push(entity, runId, taskRunId, taskKey, from, to, attempt, at, reason);
+    else this.stmt(historyInsert(1)).run(entity, runId, taskRunId, taskKey, from, to, attempt, at, reason);
   }
 
   async getRun(runId: string): Promise<FlowRunRecord | undefined> {
@@ -446,17 +523,25 @@ export class SqliteStore implements Store {
   }
 
   private upsertTaskRunSync(input: NewTaskRun): { taskRun: TaskRunRecord; created: boolean } {
+    const pending = this.pending as PendingTasks;
+    const key = input.runId + SEP + input.taskKey;
+    const pendingId = pending.byKey.get(key);
+    if (pendingId !== undefined) return { taskRun: (pending.rows.get(pendingId) as { record: TaskRunRecord }).record, created: false };
     const existing = this.stmt(`SELECT * FROM flow_task_runs WHERE run_id = ? AND task_key = ?`).get(input.runId, input.taskKey) as
       | TaskRow
       | undefined;
-    if (existing) return { taskRun: taskFromRow(existing), created: false };
-    if (this.stmt('SELECT 1 FROM flow_runs WHERE id = ?').get(input.runId) === undefined) {
-      throw new FlowError(ErrorCode.NotFound, `No run \`${input.runId}\` for task run \`${input.taskKey}\``, {
-        category: 'database',
-        runId: input.runId,
-      });
+    if (existing) return { taskRun: pending.rows.get(existing.id)?.record ?? taskFromRow(existing), created: false };
+    if (!pending.runs.has(input.runId)) {
+      if (this.stmt('SELECT 1 FROM flow_runs WHERE id = ?').get(input.runId) === undefined) {
+        throw new FlowError(ErrorCode.NotFound, `No run \`${input.runId}\` for task run \`${input.taskKey}\``, {
+          category: 'database',
+          runId: input.runId,
+        });
+      }
+      pending.runs.add(input.runId);
     }
-    if (this.stmt('SELECT 1 FROM flow_task_runs WHERE id = ?').get(input.id) !== undefined) {
+    // An id already in the table is caught by its UNIQUE constraint when the row is written.
+    if (pending.rows.has(input.id)) {
       throw new FlowError(ErrorCode.Store, `A task run with id \`${input.id}\` already exists`, { category: 'database' });
     }
     const taskRun: TaskRunRecord = {
@@ -481,7 +566,8 @@ export class SqliteStore implements Store {
       startedAt: null,
       endedAt: null,
     };
-    this.stmt(`INSERT INTO flow_task_runs (${TASK_COLUMNS}) VALUES (${named(TASK_COLUMNS)})`).run(taskToParams(taskRun));
+    pending.rows.set(taskRun.id, { record: taskRun, insert: true });
+    pending.byKey.set(key, taskRun.id);
     this.addHistory(input.runId, taskRun.id, taskRun.taskKey, null, taskRun.state, 0, input.now, input.reason ?? null);
     return { taskRun, created: true };
   }
@@ -496,12 +582,19 @@ export class SqliteStore implements Store {
   }
 
   private transitionTaskSync(t: TaskTransition): TaskTransitionResult {
-    const task = this.getTaskSync(t.taskRunId);
-    if (!task) return { ok: false, reason: 'not_found', taskRun: undefined };
+    const pending = this.pending as PendingTasks;
+    let entry = pending.rows.get(t.taskRunId);
+    if (!entry) {
+      const stored = this.getTaskSync(t.taskRunId);
+      if (!stored) return { ok: false, reason: 'not_found', taskRun: undefined };
+      entry = { record: stored, insert: false };
+    }
+    const task = entry.record;
     if (t.from && !t.from.includes(task.state)) return { ok: false, reason: 'state_mismatch', taskRun: task };
     if (task.state !== t.to && !canTransition(task.state, t.to)) return { ok: false, reason: 'illegal_transition', taskRun: task };
     const next: TaskRunRecord = { ...task, ...definedOnly(t.patch), state: t.to, stateReason: t.reason ?? null, updatedAt: t.at };
-    this.stmt(`UPDATE flow_task_runs SET ${assignments(TASK_COLUMNS)} WHERE id = @id`).run(taskToParams(next));
+    entry.record = next;
+    pending.rows.set(t.taskRunId, entry);
     if (task.state !== t.to) {
       this.addHistory(task.runId, task.id, task.taskKey, task.state, t.to, next.attempt, t.at, t.reason ?? null);
     }
@@ -513,6 +606,11 @@ export class SqliteStore implements Store {
   }
 
   private setTaskProgressSync(taskRunId: string, progress: Progress, at: number): boolean {
+    const entry = this.pending?.rows.get(taskRunId);
+    if (entry) {
+      entry.record = { ...entry.record, progress, updatedAt: at };
+      return true;
+    }
     return this.stmt('UPDATE flow_task_runs SET progress = ?, updated_at = ? WHERE id = ?').run(toJson(progress), at, taskRunId).changes > 0;
   }
 

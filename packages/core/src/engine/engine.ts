@@ -21,6 +21,7 @@ import { checkInteger, invalid } from '../validate.js';
 import { Limits, onAbort, type SlotUsage } from './limits.js';
 import { levelEnabled, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { redact, serializeError, toJson } from './serialize.js';
+import { uuidv7 } from './ids.js';
 import { WriteBatcher } from './write-batcher.js';
 import { flowRegistry, registerFlows, type DurableHost, type ExecuteStoredOptions } from '../durable/host.js';
 import { QueueWorker, enqueueRun, type EnqueueOptions, type WorkerOptions } from '../durable/queue.js';
@@ -1314,7 +1315,7 @@ export class Engine {
     scope.keys.add(key);
     const prior = exec.priorTasks?.get(key);
     const call: CallState = {
-      taskRunId: prior?.id ?? randomUUID(),
+      taskRunId: prior?.id ?? uuidv7(),
       taskKey: key,
       taskName: name,
       state: prior?.state ?? null,
