@@ -4,7 +4,7 @@
  * ratio `ours time / floor time` (lower is better; SPEC §7 wants MemoryStore <= 2, SqliteStore <= 1),
  * of wall time and of process CPU time (steadier on a loaded machine).
  *
- *   node --conditions=@vms/source --import tsx packages/store-sqlite/scripts/engine-overhead.ts [--n 10000] [--steps 2000] [--reps 7] [--only mem,sqlite,chain]
+ *   node --conditions=@vms/source --import tsx packages/store-sqlite/scripts/engine-overhead.ts [--n 10000] [--steps 2000] [--reps 7] [--only mem,sqlite,chain (= mem-chain,sqlite-chain)]
  *
  * Add `--cpu-prof --cpu-prof-dir=/tmp/prof` before `--conditions` for a V8 profile.
  */
@@ -136,11 +136,13 @@ if (only.has('sqlite')) {
     },
   ]);
 }
-if (only.has('chain')) {
+if (only.has('chain') || only.has('mem-chain')) {
   pairs.push([
     { name: 'p-queue chain', n: STEPS, run: () => pq(STEPS, 'chain', noop) },
     { name: 'engine memory chain', n: STEPS, run: () => engineOnce(new MemoryStore(), STEPS, 'chain') },
   ]);
+}
+if (only.has('chain') || only.has('sqlite-chain')) {
   pairs.push([
     {
       name: 'p-queue+sqlite chain',

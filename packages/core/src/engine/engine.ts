@@ -1441,7 +1441,6 @@ export class Engine {
         let result: Json = null;
         try {
           if (t.options.persistResult) result = toJson(outcome.value, `the result of task \`${t.name}\``);
-          outcome = { ok: true, value: outcome.value };
         } catch (error) {
           outcome = { ok: false, error };
         }
