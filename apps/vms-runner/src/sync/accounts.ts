@@ -4,7 +4,7 @@
  */
 import type { VmsDatabase } from '../db/database';
 import { RowErrorCode } from './row-errors';
-import { rowHash, upserter, type EntityDefinition, type SfRecord } from './entity';
+import { cachedLookup, rowHash, upserter, type EntityDefinition, type SfRecord } from './entity';
 import { prepareFlags } from './flags';
 import { IssueList, date, int, str } from './values';
 
@@ -177,7 +177,8 @@ export const classes: EntityDefinition<ClassValue> = {
   },
   prepare(db: VmsDatabase) {
     const up = upserter(db, 'class', 'salesforce_id', ['name', 'school_salesforce_id', 'class_year'], { touchUpdatedAt: true });
-    const school = db.prepare('SELECT 1 FROM school WHERE id = ?').pluck();
+    const schoolStmt = db.prepare('SELECT 1 FROM school WHERE id = ?').pluck();
+    const school = cachedLookup((id) => schoolStmt.get(id) as number | undefined);
     return (value: ClassValue, _record: SfRecord) => {
       if (school.get(value.schoolId) === undefined) {
         return { status: 'queued', missing: `school:${value.schoolId}`, message: `School with Salesforce ID ${value.schoolId} not found` };

@@ -10,7 +10,7 @@
  *   syncs never flip the row between two records.
  */
 import { RowErrorCode } from './row-errors';
-import { rowHash, sqlValue, type EntityDefinition, type WriteOutcome } from './entity';
+import { cachedLookup, rowHash, sqlValue, type EntityDefinition, type WriteOutcome } from './entity';
 import { mapAffiliationStatus } from './picklists';
 import { IssueList, bool, date, str } from './values';
 
@@ -46,7 +46,8 @@ export const affiliations: EntityDefinition<AffiliationValue> = {
     return { ok: true, value: { salesforceId: r.Id, contact, organization, row }, warnings: issues.items };
   },
   prepare(db) {
-    const contact = db.prepare('SELECT id, type FROM contact WHERE salesforce_individual_id = ?');
+    const contactStmt = db.prepare('SELECT id, type FROM contact WHERE salesforce_individual_id = ?');
+    const contact = cachedLookup((id) => contactStmt.get(id) as { id: number; type: string } | undefined, 50_000);
     const organization = db.prepare('SELECT id FROM organization WHERE salesforce_id = ?').pluck();
     const school = db.prepare('SELECT name FROM school WHERE id = ?').pluck();
     const district = db.prepare('SELECT name FROM district WHERE salesforce_id = ?').pluck();
@@ -79,7 +80,7 @@ export const affiliations: EntityDefinition<AffiliationValue> = {
     };
 
     const write = (value: AffiliationValue): WriteOutcome => {
-      const person = contact.get(value.contact) as { id: number; type: string } | undefined;
+      const person = contact.get(value.contact);
       if (!person) {
         return { status: 'queued', missing: `contact:${value.contact}`, message: `Contact (Volunteer/Teacher) with Salesforce ID ${value.contact} not found` };
       }

@@ -5,7 +5,7 @@
  */
 import type { VmsDatabase } from '../db/database';
 import { RowErrorCode, type RowIssue } from './row-errors';
-import { rowHash, sqlValue, type EntityDefinition, type SfRecord, type WriteOutcome } from './entity';
+import { cachedLookup, rowHash, sqlValue, type EntityDefinition, type SfRecord, type WriteOutcome } from './entity';
 import { prepareFlags } from './flags';
 import { mapEducation, mapGender, mapRaceEthnicity, parseVolunteerSkills } from './picklists';
 import { IssueList, bool, count, date, dateTime, email, int, isAllCaps, phone, smartTitleCase, str } from './values';
@@ -364,8 +364,10 @@ export const students: EntityDefinition<ContactValue> = {
   },
   prepare(db) {
     const write = contactWriter(db, 'student');
-    const school = db.prepare('SELECT 1 FROM school WHERE id = ?').pluck();
-    const klass = db.prepare('SELECT 1 FROM class WHERE salesforce_id = ?').pluck();
+    const schoolStmt = db.prepare('SELECT 1 FROM school WHERE id = ?').pluck();
+    const classStmt = db.prepare('SELECT 1 FROM class WHERE salesforce_id = ?').pluck();
+    const school = cachedLookup((id) => schoolStmt.get(id) as number | undefined);
+    const klass = cachedLookup((id) => classStmt.get(id) as number | undefined);
     return Object.assign((value: ContactValue): WriteOutcome => {
       const warnings: RowIssue[] = [];
       const schoolId = value.refs?.school ?? null;

@@ -135,3 +135,33 @@ export function upserter(
     },
   };
 }
+
+/** A lookup of parent rows that remembers what it found. */
+export interface CachedLookup<V> {
+  get(key: string): V | undefined;
+  /** Forgets everything (after a rollback). */
+  clear(): void;
+}
+
+/**
+ * Remembers the rows `lookup` found (not the misses: a parent may arrive later), at most `max`
+ * of them (the cache starts over when full), so memory stays flat. For parents this entity never
+ * writes or deletes, whose id cannot change during one entity run.
+ */
+export function cachedLookup<V>(lookup: (key: string) => V | undefined, max = 20_000): CachedLookup<V> {
+  const found = new Map<string, V>();
+  return {
+    get(key) {
+      let value = found.get(key);
+      if (value === undefined) {
+        value = lookup(key);
+        if (value !== undefined) {
+          if (found.size >= max) found.clear();
+          found.set(key, value);
+        }
+      }
+      return value;
+    },
+    clear: () => found.clear(),
+  };
+}

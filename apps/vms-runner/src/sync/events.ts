@@ -8,7 +8,7 @@
  */
 import type { RowIssue } from './row-errors';
 import { RowErrorCode } from './row-errors';
-import { rowHash, upserter, type EntityDefinition, type WriteOutcome } from './entity';
+import { cachedLookup, rowHash, upserter, type EntityDefinition, type WriteOutcome } from './entity';
 import { deliveryHours, mapCancellationReason, mapEventFormat, mapSessionType, parseEventSkills } from './picklists';
 import { isSalesforceId18 } from '../generator/ids';
 import { IssueList, count, extractHref, parseDateTime, str } from './values';
@@ -185,12 +185,14 @@ export const volunteerParticipations: EntityDefinition<ParticipationValue> = {
   map: mapParticipation,
   prepare(db) {
     const up = upserter(db, 'event_participation', 'salesforce_id', ['volunteer_id', 'event_id', 'status', 'delivery_hours', 'age_group', 'email', 'title', 'participant_type']);
-    const volunteer = db.prepare('SELECT c.id FROM contact c JOIN volunteer v ON v.id = c.id WHERE c.salesforce_individual_id = ?').pluck();
-    const event = db.prepare('SELECT id FROM event WHERE salesforce_id = ?').pluck();
+    const volunteerStmt = db.prepare('SELECT c.id FROM contact c JOIN volunteer v ON v.id = c.id WHERE c.salesforce_individual_id = ?').pluck();
+    const eventStmt = db.prepare('SELECT id FROM event WHERE salesforce_id = ?').pluck();
+    const volunteer = cachedLookup((id) => volunteerStmt.get(id) as number | undefined);
+    const event = cachedLookup((id) => eventStmt.get(id) as number | undefined);
     const link = db.prepare('INSERT OR IGNORE INTO event_volunteers (event_id, volunteer_id) VALUES (?, ?)');
     return (value): WriteOutcome => {
-      const volunteerId = volunteer.get(value.contact) as number | undefined;
-      const eventId = event.get(value.session) as number | undefined;
+      const volunteerId = volunteer.get(value.contact);
+      const eventId = event.get(value.session);
       if (volunteerId === undefined || eventId === undefined) {
         const missing = volunteerId === undefined ? `volunteer:${value.contact}` : `event:${value.session}`;
         const message = volunteerId === undefined ? `Volunteer with Salesforce ID ${value.contact} not found` : `Event with Salesforce ID ${value.session} not found`;
@@ -218,12 +220,14 @@ export const studentParticipations: EntityDefinition<ParticipationValue> = {
   map: mapParticipation,
   prepare(db) {
     const up = upserter(db, 'event_student_participation', 'salesforce_id', ['event_id', 'student_id', 'status', 'delivery_hours', 'age_group'], { touchUpdatedAt: true });
-    const student = db.prepare('SELECT c.id FROM contact c JOIN student s ON s.id = c.id WHERE c.salesforce_individual_id = ?').pluck();
-    const event = db.prepare('SELECT id FROM event WHERE salesforce_id = ?').pluck();
+    const studentStmt = db.prepare('SELECT c.id FROM contact c JOIN student s ON s.id = c.id WHERE c.salesforce_individual_id = ?').pluck();
+    const eventStmt = db.prepare('SELECT id FROM event WHERE salesforce_id = ?').pluck();
+    const student = cachedLookup((id) => studentStmt.get(id) as number | undefined);
+    const event = cachedLookup((id) => eventStmt.get(id) as number | undefined);
     const adopt = db.prepare('UPDATE event_student_participation SET salesforce_id = ? WHERE event_id = ? AND student_id = ? AND salesforce_id IS NULL');
     return (value): WriteOutcome => {
-      const studentId = student.get(value.contact) as number | undefined;
-      const eventId = event.get(value.session) as number | undefined;
+      const studentId = student.get(value.contact);
+      const eventId = event.get(value.session);
       if (studentId === undefined || eventId === undefined) {
         const missing = studentId === undefined ? `student:${value.contact}` : `event:${value.session}`;
         const message = studentId === undefined ? `Student with Salesforce ID ${value.contact} not found` : `Event with Salesforce ID ${value.session} not found`;

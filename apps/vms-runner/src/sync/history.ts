@@ -4,7 +4,7 @@
  * "now", which would change on every sync).
  */
 import { RowErrorCode } from './row-errors';
-import { rowHash, upserter, type EntityDefinition, type WriteOutcome } from './entity';
+import { cachedLookup, rowHash, upserter, type EntityDefinition, type WriteOutcome } from './entity';
 import { IssueList, date, str, stripHtml } from './values';
 
 interface HistoryValue {
@@ -55,12 +55,14 @@ export const history: EntityDefinition<HistoryValue> = {
   },
   prepare(db) {
     const up = upserter(db, 'history', 'salesforce_id', COLUMNS);
-    const contact = db.prepare('SELECT id FROM contact WHERE salesforce_individual_id = ?').pluck();
-    const event = db.prepare('SELECT id FROM event WHERE salesforce_id = ?').pluck();
+    const contactStmt = db.prepare('SELECT id FROM contact WHERE salesforce_individual_id = ?').pluck();
+    const eventStmt = db.prepare('SELECT id FROM event WHERE salesforce_id = ?').pluck();
+    const contact = cachedLookup((id) => contactStmt.get(id) as number | undefined);
+    const event = cachedLookup((id) => eventStmt.get(id) as number | undefined);
     return (value): WriteOutcome => {
-      const contactId = contact.get(value.who) as number | undefined;
+      const contactId = contact.get(value.who);
       if (contactId === undefined) return { status: 'queued', missing: `contact:${value.who}`, message: `Contact with Salesforce ID ${value.who} not found` };
-      const eventId = value.what === null ? null : ((event.get(value.what) as number | undefined) ?? null);
+      const eventId = value.what === null ? null : (event.get(value.what) ?? null);
       const row = { ...value.row, contact_id: contactId, event_id: eventId };
       return { status: up.upsert(value.salesforceId, row, rowHash(row)).status };
     };

@@ -5,7 +5,7 @@
  * pair's primary key (a DUPLICATE_RECORD row error).
  */
 import { RowErrorCode } from './row-errors';
-import { rowHash, upserter, type EntityDefinition, type WriteOutcome } from './entity';
+import { cachedLookup, rowHash, upserter, type EntityDefinition, type WriteOutcome } from './entity';
 import { str } from './values';
 
 const fail = (field: string, message: string) =>
@@ -60,12 +60,14 @@ function linkEntity(
     },
     prepare(db) {
       const up = upserter(db, table, 'salesforce_id', ['pathway_id', otherColumn], { idColumn: 'rowid' });
-      const pathwayId = db.prepare('SELECT id FROM pathway WHERE salesforce_id = ?').pluck();
-      const otherId = db.prepare(otherLookup).pluck();
+      const pathwayStmt = db.prepare('SELECT id FROM pathway WHERE salesforce_id = ?').pluck();
+      const otherStmt = db.prepare(otherLookup).pluck();
+      const pathwayId = cachedLookup((id) => pathwayStmt.get(id) as number | undefined);
+      const otherId = cachedLookup((id) => otherStmt.get(id) as number | undefined);
       return (value): WriteOutcome => {
-        const p = pathwayId.get(value.pathway) as number | undefined;
+        const p = pathwayId.get(value.pathway);
         if (p === undefined) return { status: 'queued', missing: `pathway:${value.pathway}`, message: `Pathway with Salesforce ID ${value.pathway} not found` };
-        const o = otherId.get(value.other) as number | undefined;
+        const o = otherId.get(value.other);
         if (o === undefined) return { status: 'queued', missing: `${otherLabel}:${value.other}`, message: `${otherLabel} with Salesforce ID ${value.other} not found` };
         const row = { pathway_id: p, [otherColumn]: o };
         return { status: up.upsert(value.salesforceId, row, rowHash(row)).status };
