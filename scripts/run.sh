@@ -16,6 +16,11 @@ if ! command -v node >/dev/null 2>&1 || [ "$(major node)" -lt 22 ]; then
     npm i -g --prefix "$HOME/.node24" node@24 >&2
   fi
   export PATH="$HOME/.node24/bin:$PATH"
+  # Native addons (better-sqlite3) build against this Node's own headers, shipped in the npm
+  # package, so node-gyp never tries to download them.
+  for headers in "$HOME"/.node24/lib/node_modules/node/node_modules/node-*; do
+    if [ -d "$headers/include/node" ]; then export npm_config_nodedir="$headers"; fi
+  done
 fi
 if ! pnpm --version 2>/dev/null | grep -q '^10\.'; then
   if [ ! -x "$HOME/.node24/bin/pnpm" ]; then
@@ -32,7 +37,7 @@ cmd="${1:-setup}"
 case "$cmd" in
   setup) ;;
   test) pnpm test ;;
-  demo) pnpm turbo run build --filter=vms-runner... >&2 && node apps/vms-runner/dist/cli.js demo "$@" ;;
+  demo) pnpm turbo run build --filter=vms-runner... >&2 && node apps/vms-runner/bin/vms-runner.js demo "$@" ;;
   bench) pnpm turbo run build >&2 && pnpm bench "$@" ;;
   *) echo "unknown command '$cmd' (expected demo, test, bench or setup)" >&2; exit 2 ;;
 esac

@@ -42,7 +42,12 @@ describe('packed packages installed with npm into a fresh project', () => {
       (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}\n${error.stderr ?? ''}`,
     );
     const last = stdout.trim().split('\n').pop() ?? '';
-    const report = JSON.parse(last) as Report;
+    let report: Report;
+    try {
+      report = JSON.parse(last) as Report;
+    } catch {
+      throw new Error(`consumer-test.mjs did not end with its JSON report; its output was:\n${stdout.slice(-4000)}`);
+    }
     console.log(`consumer test timings (ms): ${JSON.stringify(report.timings)}, total ${report.totalMs}`);
 
     expect(report.failures).toEqual([]);

@@ -196,6 +196,7 @@ export async function demoCommand(options: DemoOptions, output: Output): Promise
     output.out('');
     output.out(`${errors.toLocaleString('en-US')} row errors stored with their codes (SELECT code, count(*) FROM row_errors GROUP BY code); ${pending.toLocaleString('en-US')} records wait in the pending queue.`);
     output.out(`Wall time ${(result.wallMs / 1000).toFixed(1)} s; peak RSS ${result.maxRssMb} MB; files in ${dir}`);
+    output.out(`Inspect these runs: VMS_RUNNER_STORE_PATH=${config.storePath} vms-runner runs (or show <runId>)`);
     output.out(result.ok ? 'Demo completed.' : 'Demo FAILED: a run did not complete (see above).');
 
     if (options.serve && result.ok) {
