@@ -7,9 +7,6 @@ import { VmsError, VmsErrorCode, invalidOption } from './errors';
 import { SCHEMA_VERSION, migrations, type Migration } from './schema';
 import { transaction } from './transaction';
 
-/** SQLite page cache per connection, in KiB. */
-const CACHE_KIB = 32 * 1024;
-
 /** A better-sqlite3 connection to a VMS database. */
 export type VmsDatabase = Database.Database;
 
@@ -61,9 +58,8 @@ export function openVmsDatabase(path: string, options: OpenVmsDatabaseOptions = 
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
-    // A bounded page cache (the sync's index lookups stay in memory at production volumes) and
-    // temporary b-trees in memory: fixed costs, so memory stays flat as the data grows.
-    db.pragma(`cache_size = -${CACHE_KIB}`);
+    // Temporary b-trees (sorts of the pending queue) in memory, not temp files. The page cache
+    // stays at SQLite's default (2 MiB): a 32 MiB cache measured no faster for the full sync.
     db.pragma('temp_store = MEMORY');
     if (!options.readonly) migrate(db);
     return db;

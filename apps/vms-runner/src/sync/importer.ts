@@ -558,8 +558,9 @@ export async function importEntity(db: VmsDatabase, entity: EntityName, source: 
 
 /**
  * The source as chunks: arrays as given, single records grouped by `chunkSize`. An async source
- * is read one item ahead: the next page is requested before the current chunk is handed out
- * (and written), so fetching and writing overlap. The source is closed when the consumer stops.
+ * is read one item ahead after an item smaller than a chunk (a small page, a single record): the
+ * next page is requested before the current one is handed out (and written), so fetching and
+ * writing overlap. The source is closed when the consumer stops.
  */
 async function* chunksOf(source: RecordSource, chunkSize: number, signal: AbortSignal | undefined): AsyncGenerator<readonly unknown[]> {
   if (!(Symbol.asyncIterator in source)) {
@@ -584,19 +585,25 @@ async function* chunksOf(source: RecordSource, chunkSize: number, signal: AbortS
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
   try {
-    let next = iterator.next();
+    let next: Promise<IteratorResult<unknown>> | null = iterator.next();
     let buffer: unknown[] = [];
     for (;;) {
-      const step = await next;
+      const step: IteratorResult<unknown> = await (next ?? iterator.next());
+      next = null;
       if (step.done) {
         done = true;
         break;
       }
       signal?.throwIfAborted();
-      next = iterator.next();
-      // Observed by the next turn of the loop; never unhandled when the consumer stops first.
-      next.catch(() => undefined);
       const item: unknown = step.value;
+      // Read ahead past a small page (latency-bound: keep requests in flight); a full chunk is
+      // written while the source's own prefetch (queryStream) fetches the next page, and holding a
+      // third page would only cost memory.
+      if (!Array.isArray(item) || item.length < chunkSize) {
+        next = iterator.next();
+        // Observed by the next turn of the loop; never unhandled when the consumer stops first.
+        next.catch(() => undefined);
+      }
       if (Array.isArray(item)) {
         if (buffer.length > 0) yield buffer;
         buffer = [];

@@ -10,7 +10,7 @@
  * the bench (`pnpm --filter @vms/bench bench -- --only sync --scales 1,prod`).
  *
  * ```sh
- * node --conditions=@vms/source --import tsx src/sync/measure-sync.ts --scale 1 [--passes 2] [--server] [--verbose]
+ * node --conditions=@vms/source --import tsx src/sync/measure-sync.ts --scale 1 [--passes 2] [--server] [--verbose] [--cache-kib N]
  * node --cpu-prof --cpu-prof-dir=/tmp/prof --conditions=@vms/source --import tsx src/sync/measure-sync.ts --scale 1
  * ```
  */
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '20250630' },
     server: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    'cache-kib': { type: 'string' },
   },
 });
 const scale = values.scale === 'prod' ? 'prod' : Number(values.scale);
@@ -59,6 +60,7 @@ async function serverSource(): Promise<{ sources: SourceFactory; close: () => Pr
 
 try {
   const db = openVmsDatabase(join(dir, 'vms.db'));
+  if (values['cache-kib'] !== undefined) db.pragma(`cache_size = -${Number(values['cache-kib'])}`);
   const source = values.server ? await serverSource() : { sources: datasetSource(data), close: async () => undefined };
   for (let pass = 1; pass <= passes; pass++) {
     const t0 = performance.now();

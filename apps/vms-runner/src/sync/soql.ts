@@ -22,13 +22,28 @@ export { soqlDateTime, soqlId };
 /** The fields every entity query selects besides its own. */
 export const STAMP_FIELDS = ['Id', 'SystemModstamp', 'LastModifiedDate'] as const;
 
+const SOQL_WORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'NULL', 'TRUE', 'FALSE', 'LIKE', 'INCLUDES', 'EXCLUDES']);
+
+/** The fields a SOQL condition compares (`Type`, `Contact_Type__c`), string literals ignored. */
+export function filterFields(where: string | null): string[] {
+  if (!where) return [];
+  const text = where.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  const out = new Set<string>();
+  for (const m of text.matchAll(/([A-Za-z_][\w.]*)\s*(?:!=|<>|<=|>=|=|<|>|\bNOT\s+IN\b|\bIN\b|\bLIKE\b|\bINCLUDES\b|\bEXCLUDES\b)/gi)) {
+    const name = m[1] as string;
+    if (!SOQL_WORDS.has(name.toUpperCase())) out.add(name);
+  }
+  return [...out];
+}
+
 /**
  * `SELECT ... FROM ... WHERE <entity filter> AND <after cursor> ORDER BY SystemModstamp, Id`.
  * With an Id the condition is strictly after the cursor; with `id: ''` (a look-back start) it is
  * "at or after the instant".
  */
 export function buildEntitySoql(entity: EntityDefinition<unknown>, after: Cursor | null = null): string {
-  const fields = [...new Set([...STAMP_FIELDS, ...entity.fields])];
+  // The filter's own fields too: the importer re-checks each record with `matches`, which reads them.
+  const fields = [...new Set([...STAMP_FIELDS, ...entity.fields, ...filterFields(entity.where)])];
   const conditions: string[] = [];
   if (entity.where) conditions.push(entity.where.includes(' OR ') && !entity.where.startsWith('(') ? `(${entity.where})` : entity.where);
   if (after) {
