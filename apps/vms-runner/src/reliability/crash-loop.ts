@@ -33,7 +33,7 @@ export interface CrashLoopOptions {
 /** What one crash loop did and found. */
 export interface CrashLoopResult {
   seed: number;
-  /** Kills that hit a live sync (the process died of SIGKILL). */
+  /** Kills that hit an unfinished run (the process died of SIGKILL before its run completed). */
   killsLanded: number;
   /** Kill moments, ms after the sync's first progress line. */
   killAtMs: number[];
@@ -78,7 +78,7 @@ function failIfNot(exit: CliExit, code: number, what: string): void {
 function storeRuns(storePath: string): { id: string; state: string; lease: number | null }[] {
   const db = new Database(storePath, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT id, state, lease_expires_at AS lease FROM flow_runs').all() as { id: string; state: string; lease: number | null }[];
+    return db.prepare('SELECT id, state, lease_expires_at AS lease FROM flow_runs ORDER BY created_at, id').all() as { id: string; state: string; lease: number | null }[];
   } finally {
     db.close();
   }
@@ -144,9 +144,12 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       }
       p.child.kill('SIGKILL');
       const exit = await p.exited;
-      if (exit.signal === 'SIGKILL') killsLanded++;
-      else failIfNot(exit, 0, `restart ${k + 1}`);
-      log(`seed ${options.seed}: kill ${k + 1} at ${at} ms: ${exit.signal === 'SIGKILL' ? 'killed mid-sync' : 'the sync had completed'}`);
+      // Landed: the process died of the kill while its run was unfinished (not after it completed).
+      const newest = storeRuns(env.VMS_RUNNER_STORE_PATH as string).at(-1);
+      const landed = exit.signal === 'SIGKILL' && newest !== undefined && newest.state !== 'Completed';
+      if (landed) killsLanded++;
+      else if (exit.signal !== 'SIGKILL') failIfNot(exit, 0, `restart ${k + 1}`);
+      log(`seed ${options.seed}: kill ${k + 1} at ${at} ms: ${landed ? 'killed mid-sync' : 'the sync had completed'}`);
     }
     // 3. The run that is let finish.
     const last = spawnCli(['run', 'full-salesforce-sync'], env);

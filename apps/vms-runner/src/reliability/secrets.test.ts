@@ -148,7 +148,8 @@ beforeAll(async () => {
     const trigger = async (flow: string, params: Record<string, unknown>): Promise<void> => {
       const res = await get(`${base}/api/runs`, { method: 'POST', headers: admin, body: JSON.stringify({ flow, params }) });
       const { runId } = (await res.json()) as { runId: string };
-      for (let i = 0; i < 600; i++) {
+      const deadline = Date.now() + 150_000;
+      while (Date.now() < deadline) {
         const detail = (await (await get(`${base}/api/runs/${runId}`, { headers: read })).json()) as { state?: string; run?: { state?: string } };
         const state = detail.state ?? detail.run?.state ?? '';
         if (['Completed', 'Failed', 'Cancelled', 'Crashed'].includes(state)) {
@@ -179,7 +180,7 @@ beforeAll(async () => {
     child.child.kill('SIGTERM');
     exit = await child.exited;
   }
-}, 180_000);
+}, 420_000);
 
 afterAll(async () => {
   await new Promise<void>((r) => slack?.close(() => r()));
