@@ -192,6 +192,11 @@ export {
   preview,
   Scheduler,
   OVERLAP_POLICIES,
+  assertTimeZone,
+  offsetAt,
+  resolveWallTime,
+  wallTimeOf,
+  wallTimeToInstant,
 } from './schedule/index.js';
 export type {
   CronScheduleSpec,
@@ -214,5 +219,6 @@ export type {
   ScheduleInfo,
   SchedulerOptions,
   SchedulerEvents,
+  WallResolution,
 } from './schedule/index.js';
 // end schedule exports

@@ -35,3 +35,11 @@ export {
   type ScheduleOptions,
 } from './definition.js';
 export { Scheduler, type SchedulerEvents, type SchedulerOptions } from './scheduler.js';
+export {
+  assertTimeZone,
+  offsetAt,
+  resolveWallTime,
+  wallTimeOf,
+  wallTimeToInstant,
+  type WallResolution,
+} from './time-zone.js';

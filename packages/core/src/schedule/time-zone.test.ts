@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertTimeZone, formatLocal, offsetAt, resolveWallTime } from './time-zone.js';
+import { assertTimeZone, formatLocal, offsetAt, resolveWallTime, wallTimeToInstant } from './time-zone.js';
 
 const wall = (text: string): number => Date.parse(`${text}Z`);
 
@@ -28,6 +28,17 @@ describe('time-zone arithmetic', () => {
       kind: 'gap',
       gapEnd: Date.parse('2024-10-05T16:00:00Z'),
     });
+  });
+
+  it('picks one instant per wall time: gap shifted forward by the gap, overlap the earlier', () => {
+    // Chicago jumps 02:00 -> 03:00: 02:30 reads as 03:30 CDT.
+    expect(wallTimeToInstant(wall('2024-03-10T02:30:00'), 'America/Chicago')).toBe(Date.parse('2024-03-10T08:30:00Z'));
+    // 01:30 happens twice: the CDT one comes first.
+    expect(wallTimeToInstant(wall('2024-11-03T01:30:00'), 'America/Chicago')).toBe(Date.parse('2024-11-03T06:30:00Z'));
+    // An ordinary time keeps its milliseconds.
+    expect(wallTimeToInstant(wall('2024-10-15T15:00:00.250'), 'America/Chicago')).toBe(Date.parse('2024-10-15T20:00:00.250Z'));
+    // Lord Howe's gap is half an hour (02:00 -> 02:30): 02:15 reads as 02:45 +11:00.
+    expect(wallTimeToInstant(wall('2024-10-06T02:15:00'), 'Australia/Lord_Howe')).toBe(Date.parse('2024-10-05T15:45:00Z'));
   });
 
   it('formats local time with its offset', () => {

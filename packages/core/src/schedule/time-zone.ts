@@ -30,8 +30,13 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * Checks that `timeZone` is an IANA time zone this runtime knows, and returns its canonical name.
- * @throws FlowError (`INVALID_OPTION`, category `validation`) naming the bad value.
+ * Checks that `timeZone` is an IANA time zone this runtime's `Intl` knows, and returns its
+ * canonical name. `option` names the option in the error message.
+ *
+ * @throws FlowError (`INVALID_OPTION`, category `validation`) naming the option and the bad value.
+ * @example
+ * assertTimeZone('America/Chicago'); // 'America/Chicago'
+ * assertTimeZone('America/Chicgo', 'options.timezone'); // throws: Unknown time zone `America/Chicgo` in `options.timezone` ...
  */
 export function assertTimeZone(timeZone: unknown, option = 'timezone'): string {
   if (typeof timeZone !== 'string' || timeZone.trim() === '') {
@@ -52,7 +57,13 @@ export function assertTimeZone(timeZone: unknown, option = 'timezone'): string {
   }
 }
 
-/** Local calendar fields of `instantMs` in `timeZone`, as a naive wall time (whole seconds). */
+/**
+ * The local clock reading of `instantMs` (epoch ms) in `timeZone`, as a naive wall time: the local
+ * calendar fields encoded as if they were UTC. Truncated to whole seconds.
+ *
+ * @example
+ * new Date(wallTimeOf(Date.parse('2024-10-15T20:00:00Z'), 'America/Chicago')).toISOString(); // '2024-10-15T15:00:00.000Z'
+ */
 export function wallTimeOf(instantMs: number, timeZone: string): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(instantMs));
   let year = 0;
@@ -95,7 +106,12 @@ export function wallTimeOf(instantMs: number, timeZone: string): number {
   return utc.getTime();
 }
 
-/** UTC offset of `timeZone` at `instantMs`, in ms (local = UTC + offset). */
+/**
+ * UTC offset of `timeZone` at `instantMs` (epoch ms), in ms: local wall time = instant + offset.
+ *
+ * @example
+ * offsetAt(Date.parse('2025-01-15T12:00:00Z'), 'America/Chicago'); // -21_600_000 (-6 h, CST)
+ */
 export function offsetAt(instantMs: number, timeZone: string): number {
   const wholeSecond = Math.floor(instantMs / 1000) * 1000;
   return wallTimeOf(wholeSecond, timeZone) - wholeSecond;
@@ -113,8 +129,14 @@ export type WallResolution =
 const DAY_MS = 86_400_000;
 
 /**
- * Maps a naive wall time to the UTC instants at which the local clock of `timeZone` shows it.
- * Offsets are sampled a day either side, so any transition (even a whole skipped day) is seen.
+ * Maps a naive wall time (see {@link wallTimeOf}) to the UTC instants (epoch ms) at which the local
+ * clock of `timeZone` shows it: one, two in a fall-back overlap (earliest first), or none in a
+ * spring-forward gap (then `gapEnd`, the first instant after the gap). Offsets are sampled a day
+ * either side, so any transition (even a whole skipped day) is seen.
+ *
+ * @example
+ * resolveWallTime(Date.UTC(2024, 2, 10, 2, 30), 'America/Chicago');
+ * // { kind: 'gap', gapEnd: Date.parse('2024-03-10T08:00:00Z') }
  */
 export function resolveWallTime(wall: number, timeZone: string): WallResolution {
   const candidates = new Set<number>([
@@ -132,6 +154,23 @@ export function resolveWallTime(wall: number, timeZone: string): WallResolution 
   if (first !== undefined && second !== undefined) return { kind: 'repeat', instants: [first, second] };
   if (first !== undefined) return { kind: 'normal', instants: [first] };
   return { kind: 'gap', gapEnd: gapEndFor(wall, timeZone) };
+}
+
+/**
+ * The one instant (epoch ms) a naive wall time stands for in `timeZone`, with `Temporal`'s
+ * `disambiguation: 'compatible'`: a time in a fall-back overlap maps to the earlier instant, a
+ * time in a spring-forward gap maps to the same clock reading shifted forward by the gap (02:30 on
+ * a day that jumps from 02:00 to 03:00 is 03:30). Milliseconds are kept.
+ *
+ * @example
+ * new Date(wallTimeToInstant(Date.UTC(2024, 2, 10, 2, 30), 'America/Chicago')).toISOString(); // '2024-03-10T08:30:00.000Z' (03:30 CDT)
+ * new Date(wallTimeToInstant(Date.UTC(2024, 10, 3, 1, 30), 'America/Chicago')).toISOString(); // '2024-11-03T06:30:00.000Z' (01:30 CDT)
+ */
+export function wallTimeToInstant(wall: number, timeZone: string): number {
+  const resolved = resolveWallTime(wall, timeZone);
+  if (resolved.kind !== 'gap') return resolved.instants[0];
+  // Read the clock with the offset in force just before the gap.
+  return wall - offsetAt(resolved.gapEnd - 1, timeZone);
 }
 
 /**
