@@ -24,9 +24,7 @@ import { openVmsDatabase } from '../db/database';
 import { SOBJECT_NAMES, createDataset } from '../generator/dataset';
 import { datasetSource } from '../generator/source';
 import { ENTITY_NAMES } from './dag';
-import { ENTITIES } from './entities';
 import { syncEntities, type SourceFactory } from './run-sync';
-import { buildEntitySoql } from './soql';
 
 const { values } = parseArgs({
   options: {
@@ -49,13 +47,7 @@ async function serverSource(): Promise<{ sources: SourceFactory; close: () => Pr
   for (const sobject of SOBJECT_NAMES) server.insert(sobject, data.sobjectRecords(sobject));
   const c = server.credentials;
   const client = await connectSalesforce({ auth: 'password', loginUrl: server.url, username: c.username, password: c.password, securityToken: c.securityToken });
-  // The entity's own SOQL plus its filter's fields (the filter is re-checked on each record).
-  const soql = (entity: (typeof ENTITY_NAMES)[number]) => {
-    const def = ENTITIES[entity];
-    const extra = def.where?.match(/^(\w+)/)?.[1];
-    return buildEntitySoql(extra && !def.fields.includes(extra) ? { ...def, fields: [...def.fields, extra] } : def, null);
-  };
-  return { sources: (plan) => queryStream(client, soql(plan.entity)), close: () => server.close() };
+  return { sources: (plan) => queryStream(client, plan.soql), close: () => server.close() };
 }
 
 try {
