@@ -1,4 +1,4 @@
-import { FlowError, type ErrorCategory } from '@vms/flow-core';
+import { FlowError, invalidOptionMessage, type ErrorCategory } from '@vms/flow-core';
 
 /** Stable codes of {@link AlertError}. */
 export const AlertErrorCode = {
@@ -40,22 +40,11 @@ export class AlertError extends FlowError {
   }
 }
 
-/** Describes a value for an error message: `` `-1` (number) ``. Never pass a secret here. */
-export function describeValue(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
-  }
-  return `\`${shown}\` (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
-}
-
 /** Throws `ALERT_INVALID_OPTION` echoing the bad value (pass `shown` instead for a secret). */
 export function invalidOption(name: string, expected: string, value: unknown, shown?: string): never {
   throw new AlertError(
     AlertErrorCode.InvalidOption,
-    `Expected \`${name}\` to be ${expected}, got ${shown ?? describeValue(value)}`,
+    invalidOptionMessage(name, expected, value, { quoteStrings: false, ...(shown === undefined ? {} : { shown }) }),
     { category: 'validation' },
   );
 }

@@ -43,6 +43,8 @@ export {
   NotFoundError,
 } from './errors.js';
 export type { ErrorCategory, FlowErrorOptions, ValidationIssue } from './errors.js';
+export { describeValue, invalidOptionMessage } from './validate.js';
+export type { DescribeValueOptions, InvalidOptionMessageOptions } from './validate.js';
 
 export { task, flow } from './definitions.js';
 export type {

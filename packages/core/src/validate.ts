@@ -4,10 +4,26 @@
  */
 import { InvalidOptionError } from './errors.js';
 
-/** Renders a value for an error message: `` `-1` (number) ``. */
-export function describeValue(value: unknown): string {
+/** How {@link describeValue} and {@link invalidOptionMessage} render a value. */
+export interface DescribeValueOptions {
+  /**
+   * Show a string in JSON quotes (`` `"3"` (string) ``) rather than as written (`` `3` (string) ``).
+   * @default true
+   */
+  quoteStrings?: boolean;
+}
+
+/**
+ * Renders a value for an error message, cut to 80 characters: `` `-1` (number) ``,
+ * `` `"3"` (string) ``, `` `[1,2]` (array) ``. Never pass a secret here.
+ *
+ * @example
+ * describeValue(-1); // '`-1` (number)'
+ * describeValue('UTC', { quoteStrings: false }); // '`UTC` (string)'
+ */
+export function describeValue(value: unknown, options: DescribeValueOptions = {}): string {
   let text: string;
-  if (typeof value === 'string') text = JSON.stringify(value);
+  if (typeof value === 'string') text = options.quoteStrings === false ? value : JSON.stringify(value);
   else if (typeof value === 'function') text = `[function ${value.name || 'anonymous'}]`;
   else {
     try {
@@ -21,9 +37,36 @@ export function describeValue(value: unknown): string {
   return `\`${text}\` (${type})`;
 }
 
+/** Options of {@link invalidOptionMessage}. */
+export interface InvalidOptionMessageOptions extends DescribeValueOptions {
+  /**
+   * What to show instead of the value, for a value that must not be echoed (a secret, a URL
+   * with a token): e.g. `` 'a `ftp:` URL' ``.
+   * @default undefined (the value, through {@link describeValue})
+   */
+  shown?: string;
+}
+
+/**
+ * The message for a bad option, echoing the value: ``Expected `<name>` to be <expected>, got <value>``.
+ * Plugins throw it with their own error class and code.
+ *
+ * @example
+ * invalidOptionMessage('retries', 'an integer >= 0', -1);
+ * // 'Expected `retries` to be an integer >= 0, got `-1` (number)'
+ */
+export function invalidOptionMessage(
+  name: string,
+  expected: string,
+  value: unknown,
+  options: InvalidOptionMessageOptions = {},
+): string {
+  return `Expected \`${name}\` to be ${expected}, got ${options.shown ?? describeValue(value, options)}`;
+}
+
 /** Throws an {@link InvalidOptionError}: ``Expected `<name>` to be <expected>, got <value>``. */
 export function invalid(name: string, expected: string, value: unknown): never {
-  throw new InvalidOptionError(name, `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`);
+  throw new InvalidOptionError(name, invalidOptionMessage(name, expected, value));
 }
 
 /** An integer >= `min` (`Infinity` allowed when `allowInfinity`). */

@@ -4,7 +4,8 @@
  * zone (it is a wall-clock reading), so every function here takes the IANA zone to read it in.
  */
 import { z } from 'zod';
-import { SheetsError, SheetsErrorCode, describeValue } from './errors.js';
+import { describeValue } from '@vms/flow-core';
+import { SheetsError, SheetsErrorCode } from './errors.js';
 import { assertTimeZone, wallTimeToInstant, type WallTime } from './time-zone.js';
 
 /** The Sheets (and Lotus/Excel 1900) serial epoch: serial 0 is 1899-12-30 00:00. */
@@ -25,7 +26,7 @@ export interface SheetDateOptions {
 }
 
 function invalidDate(value: unknown, why: string): SheetsError {
-  return new SheetsError(SheetsErrorCode.InvalidDate, `Cannot read ${describeValue(value)} as a date: ${why}`, {
+  return new SheetsError(SheetsErrorCode.InvalidDate, `Cannot read ${describeValue(value, { quoteStrings: false })} as a date: ${why}`, {
     category: 'validation',
   });
 }

@@ -1,4 +1,4 @@
-import { FlowError, type ErrorCategory } from '@vms/flow-core';
+import { FlowError, invalidOptionMessage, type ErrorCategory } from '@vms/flow-core';
 
 /** Stable codes of {@link SheetsError}. */
 export const SheetsErrorCode = {
@@ -55,22 +55,9 @@ export class SheetsError extends FlowError {
   }
 }
 
-/** Describes a value for an error message: `` `-1` (number) ``. */
-export function describeValue(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
-  }
-  return `\`${shown}\` (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
-}
-
 /** Throws a {@link SheetsError} `SHEETS_INVALID_OPTION` echoing the bad value. */
 export function invalidOption(name: string, expected: string, value: unknown): never {
-  throw new SheetsError(
-    SheetsErrorCode.InvalidOption,
-    `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`,
-    { category: 'validation' },
-  );
+  throw new SheetsError(SheetsErrorCode.InvalidOption, invalidOptionMessage(name, expected, value, { quoteStrings: false }), {
+    category: 'validation',
+  });
 }
