@@ -3,6 +3,7 @@
  * scheduler stores in {@link ScheduleRecord.spec}.
  */
 import { ErrorCode, FlowError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import type { Json, ScheduleRecord } from '../store/types.js';
 import { CATCHUP_POLICIES, type CatchupPolicy } from './catch-up.js';
 import { validateScheduleSpec, type DstPolicy, type NormalizedScheduleSpec, type ScheduleSpec } from './spec.js';
@@ -95,14 +96,10 @@ function invalid(message: string): FlowError {
   return new FlowError(ErrorCode.InvalidOption, message, { category: 'validation' });
 }
 
-function describe(value: unknown): string {
-  return `\`${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
-}
-
 function assertJson(value: unknown, path: string): void {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw invalid(`Expected \`${path}\` to be JSON, got ${describe(value)}`);
+    if (!Number.isFinite(value)) throw invalid(`Expected \`${path}\` to be JSON, got ${describeValue(value, { quoteStrings: false })}`);
     return;
   }
   if (Array.isArray(value)) {
@@ -113,7 +110,7 @@ function assertJson(value: unknown, path: string): void {
     for (const [key, item] of Object.entries(value)) assertJson(item, `${path}.${key}`);
     return;
   }
-  throw invalid(`Expected \`${path}\` to be JSON (plain objects, arrays, strings, finite numbers, booleans, null), got ${describe(value)}`);
+  throw invalid(`Expected \`${path}\` to be JSON (plain objects, arrays, strings, finite numbers, booleans, null), got ${describeValue(value, { quoteStrings: false })}`);
 }
 
 /**
@@ -125,29 +122,29 @@ export function compileDefinition(definition: ScheduleDefinition): {
   timing: NormalizedScheduleSpec;
 } {
   if (typeof definition !== 'object' || definition === null) {
-    throw invalid(`Expected schedule options to be an object, got ${describe(definition)}`);
+    throw invalid(`Expected schedule options to be an object, got ${describeValue(definition, { quoteStrings: false })}`);
   }
   const { name, flowName, overlap = 'skip', catchup = 'latest', params = {}, queue = 'default', priority = 0 } = definition;
   if (typeof name !== 'string' || name.trim() === '') {
-    throw invalid(`Expected \`name\` to be a non-empty string, got ${describe(name)}`);
+    throw invalid(`Expected \`name\` to be a non-empty string, got ${describeValue(name, { quoteStrings: false })}`);
   }
   if (typeof flowName !== 'string' || flowName.trim() === '') {
-    throw invalid(`Expected \`flowName\` to be a non-empty string, got ${describe(flowName)}`);
+    throw invalid(`Expected \`flowName\` to be a non-empty string, got ${describeValue(flowName, { quoteStrings: false })}`);
   }
   if (!OVERLAP_POLICIES.includes(overlap)) {
-    throw invalid(`Expected \`overlap\` to be 'skip', 'queue' or 'allow', got ${describe(overlap)}`);
+    throw invalid(`Expected \`overlap\` to be 'skip', 'queue' or 'allow', got ${describeValue(overlap, { quoteStrings: false })}`);
   }
   if (!CATCHUP_POLICIES.includes(catchup)) {
-    throw invalid(`Expected \`catchup\` to be 'none', 'latest' or 'all', got ${describe(catchup)}`);
+    throw invalid(`Expected \`catchup\` to be 'none', 'latest' or 'all', got ${describeValue(catchup, { quoteStrings: false })}`);
   }
   if (definition.enabled !== undefined && typeof definition.enabled !== 'boolean') {
-    throw invalid(`Expected \`enabled\` to be a boolean, got ${describe(definition.enabled)}`);
+    throw invalid(`Expected \`enabled\` to be a boolean, got ${describeValue(definition.enabled, { quoteStrings: false })}`);
   }
   if (typeof queue !== 'string' || queue === '') {
-    throw invalid(`Expected \`queue\` to be a non-empty string, got ${describe(queue)}`);
+    throw invalid(`Expected \`queue\` to be a non-empty string, got ${describeValue(queue, { quoteStrings: false })}`);
   }
   if (!Number.isInteger(priority)) {
-    throw invalid(`Expected \`priority\` to be an integer, got ${describe(priority)}`);
+    throw invalid(`Expected \`priority\` to be an integer, got ${describeValue(priority, { quoteStrings: false })}`);
   }
   assertJson(params, 'params');
   const timingInput: Record<string, unknown> = {};

@@ -4,6 +4,7 @@
  */
 import { Cron } from 'croner';
 import { ErrorCode, FlowError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import { assertTimeZone } from './time-zone.js';
 
 /** How a cron slot whose local time falls in a spring-forward gap is treated. */
@@ -94,12 +95,6 @@ function invalid(message: string, cause?: unknown): FlowError {
   });
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `\`${value}\` (string)`;
-  if (typeof value === 'object' && value !== null) return `\`${JSON.stringify(value)}\` (object)`;
-  return `\`${String(value)}\` (${typeof value})`;
-}
-
 function compileCron(expression: string): Cron {
   return new Cron(expression, { timezone: 'UTC', mode: '5-or-6-parts', domAndDow: false });
 }
@@ -110,7 +105,7 @@ function compileCron(expression: string): Cron {
  */
 export function parseCron(expression: unknown): Cron {
   if (typeof expression !== 'string' || expression.trim() === '') {
-    throw invalid(`Expected \`cron\` to be a cron expression such as \`0 2 * * *\`, got ${describe(expression)}`);
+    throw invalid(`Expected \`cron\` to be a cron expression such as \`0 2 * * *\`, got ${describeValue(expression, { quoteStrings: false })}`);
   }
   const text = expression.trim();
   try {
@@ -145,14 +140,14 @@ export function parseCron(expression: unknown): Cron {
 function normalizeDst(dst: unknown): Required<DstPolicy> {
   if (dst === undefined) return { ...DEFAULT_DST_POLICY };
   if (typeof dst !== 'object' || dst === null) {
-    throw invalid(`Expected \`dst\` to be an object like { gap: 'shift', repeat: 'first' }, got ${describe(dst)}`);
+    throw invalid(`Expected \`dst\` to be an object like { gap: 'shift', repeat: 'first' }, got ${describeValue(dst, { quoteStrings: false })}`);
   }
   const { gap = DEFAULT_DST_POLICY.gap, repeat = DEFAULT_DST_POLICY.repeat } = dst as DstPolicy;
   if (gap !== 'shift' && gap !== 'skip') {
-    throw invalid(`Expected \`dst.gap\` to be 'shift' or 'skip', got ${describe(gap)}`);
+    throw invalid(`Expected \`dst.gap\` to be 'shift' or 'skip', got ${describeValue(gap, { quoteStrings: false })}`);
   }
   if (repeat !== 'first' && repeat !== 'last' && repeat !== 'both') {
-    throw invalid(`Expected \`dst.repeat\` to be 'first', 'last' or 'both', got ${describe(repeat)}`);
+    throw invalid(`Expected \`dst.repeat\` to be 'first', 'last' or 'both', got ${describeValue(repeat, { quoteStrings: false })}`);
   }
   return { gap, repeat };
 }
@@ -163,7 +158,7 @@ function normalizeDst(dst: unknown): Required<DstPolicy> {
  */
 export function validateScheduleSpec(spec: ScheduleSpec): NormalizedScheduleSpec {
   if (typeof spec !== 'object' || spec === null) {
-    throw invalid(`Expected a schedule spec with \`cron\` or \`intervalMs\`, got ${describe(spec)}`);
+    throw invalid(`Expected a schedule spec with \`cron\` or \`intervalMs\`, got ${describeValue(spec, { quoteStrings: false })}`);
   }
   const hasCron = 'cron' in spec && spec.cron !== undefined;
   const hasInterval = 'intervalMs' in spec && spec.intervalMs !== undefined;
@@ -183,13 +178,13 @@ export function validateScheduleSpec(spec: ScheduleSpec): NormalizedScheduleSpec
   if (hasInterval) {
     const { intervalMs, anchor = 0 } = spec as IntervalScheduleSpec;
     if (typeof intervalMs !== 'number' || !Number.isInteger(intervalMs) || intervalMs <= 0) {
-      throw invalid(`Expected \`intervalMs\` to be an integer > 0 (ms), got ${describe(intervalMs)}`);
+      throw invalid(`Expected \`intervalMs\` to be an integer > 0 (ms), got ${describeValue(intervalMs, { quoteStrings: false })}`);
     }
     const anchorMs = anchor instanceof Date ? anchor.getTime() : anchor;
     if (typeof anchorMs !== 'number' || !Number.isFinite(anchorMs)) {
-      throw invalid(`Expected \`anchor\` to be a valid Date or epoch ms, got ${describe(anchor)}`);
+      throw invalid(`Expected \`anchor\` to be a valid Date or epoch ms, got ${describeValue(anchor, { quoteStrings: false })}`);
     }
     return { kind: 'interval', intervalMs, anchor: anchorMs, dst };
   }
-  throw invalid(`Expected a schedule spec with \`cron\` or \`intervalMs\`, got ${describe(spec)}`);
+  throw invalid(`Expected a schedule spec with \`cron\` or \`intervalMs\`, got ${describeValue(spec, { quoteStrings: false })}`);
 }

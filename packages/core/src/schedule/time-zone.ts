@@ -7,6 +7,7 @@
  * DST, so cron matching can run on the wall axis and DST is handled once, in this file.
  */
 import { ErrorCode, FlowError } from '../errors.js';
+import { describeValue } from '../validate.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -42,7 +43,7 @@ export function assertTimeZone(timeZone: unknown, option = 'timezone'): string {
   if (typeof timeZone !== 'string' || timeZone.trim() === '') {
     throw new FlowError(
       ErrorCode.InvalidOption,
-      `Expected \`${option}\` to be an IANA time zone such as \`America/Chicago\`, got \`${String(timeZone)}\` (${typeof timeZone})`,
+      `Expected \`${option}\` to be an IANA time zone such as \`America/Chicago\`, got ${describeValue(timeZone, { quoteStrings: false })}`,
       { category: 'validation' },
     );
   }
