@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { describeValue } from '@vms/flow-core';
 import { SheetsError, SheetsErrorCode } from './errors.js';
-import { assertTimeZone, wallTimeToInstant, type WallTime } from './time-zone.js';
+import { assertTimeZone, utcFieldsOf, wallTimeToInstant, type WallTime } from './time-zone.js';
 
 /** The Sheets (and Lotus/Excel 1900) serial epoch: serial 0 is 1899-12-30 00:00. */
 const SERIAL_EPOCH_UTC = Date.UTC(1899, 11, 30);
@@ -39,16 +39,7 @@ export function serialToWallTime(serial: number): WallTime {
   if (typeof serial !== 'number' || !Number.isFinite(serial)) throw invalidDate(serial, 'not a finite number');
   const days = Math.floor(serial);
   const ms = Math.round((serial - days) * DAY_MS);
-  const d = new Date(SERIAL_EPOCH_UTC + days * DAY_MS + ms);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    millisecond: d.getUTCMilliseconds(),
-  };
+  return utcFieldsOf(new Date(SERIAL_EPOCH_UTC + days * DAY_MS + ms));
 }
 
 /**

@@ -43,14 +43,18 @@ export function wallTimeToInstant(wall: WallTime, timeZone: string): Date {
 
 /** The wall-clock reading in `timeZone` at `instant`. */
 export function instantToWallTime(instant: Date, timeZone: string): WallTime {
-  const local = new Date(instant.getTime() + offsetAt(instant.getTime(), timeZone));
+  return utcFieldsOf(new Date(instant.getTime() + offsetAt(instant.getTime(), timeZone)));
+}
+
+/** The UTC calendar fields of `date` as a {@link WallTime} (for a date that encodes a wall time as UTC). */
+export function utcFieldsOf(date: Date): WallTime {
   return {
-    year: local.getUTCFullYear(),
-    month: local.getUTCMonth() + 1,
-    day: local.getUTCDate(),
-    hour: local.getUTCHours(),
-    minute: local.getUTCMinutes(),
-    second: local.getUTCSeconds(),
-    millisecond: local.getUTCMilliseconds(),
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    second: date.getUTCSeconds(),
+    millisecond: date.getUTCMilliseconds(),
   };
 }
