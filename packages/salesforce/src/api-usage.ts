@@ -4,7 +4,7 @@
  * (fail with a clear error) above another.
  */
 import { metrics, type Meter, type ObservableResult } from '@opentelemetry/api';
-import { SalesforceError, SalesforceErrorCode } from './errors.js';
+import { SalesforceError, SalesforceErrorCode, invalidArgument } from './errors.js';
 
 /** OpenTelemetry metric names of this plugin. */
 export const SalesforceMetricName = {
@@ -47,7 +47,7 @@ export function parseLimitInfo(header: string | undefined | null): ApiUsage | un
 
 function fractionOption(name: string, v: number | undefined): void {
   if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= 1)) {
-    throw new TypeError(`Expected \`apiUsage.${name}\` to be a number in (0, 1], got \`${String(v)}\` (${typeof v})`);
+    throw invalidArgument(`apiUsage.${name}`, 'a number in (0, 1]', v);
   }
 }
 
@@ -64,7 +64,7 @@ export class ApiUsageGovernor {
     }
     const d = options.slowDownDelayMs;
     if (d !== undefined && !(Number.isFinite(d) && d >= 0)) {
-      throw new TypeError(`Expected \`apiUsage.slowDownDelayMs\` to be a number >= 0, got \`${String(d)}\` (${typeof d})`);
+      throw invalidArgument('apiUsage.slowDownDelayMs', 'a number >= 0', d);
     }
     this.options = options;
   }

@@ -4,7 +4,7 @@
  * too large for REST paging (hundreds of thousands of records).
  */
 import type { SalesforceClient, SalesforceRecord } from './client.js';
-import { SalesforceError, SalesforceErrorCode } from './errors.js';
+import { SalesforceError, SalesforceErrorCode, checkOptionalInteger } from './errors.js';
 
 /** Options of {@link bulkQuery}. */
 export interface BulkQueryOptions {
@@ -65,12 +65,6 @@ export function bulkRowToRecord(row: Readonly<Record<string, string>>): Salesfor
   return out;
 }
 
-function checkInt(name: string, v: unknown, min: number): void {
-  if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min)) {
-    throw new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got \`${String(v)}\` (${typeof v})`);
-  }
-}
-
 /**
  * Runs `soql` as a Bulk API 2.0 query job and streams its records.
  *
@@ -80,9 +74,9 @@ function checkInt(name: string, v: unknown, min: number): void {
  * ```
  */
 export function bulkQuery(client: SalesforceClient, soql: string, options: BulkQueryOptions = {}): BulkQueryStream {
-  checkInt('pageSize', options.pageSize, 1);
-  checkInt('pollIntervalMs', options.pollIntervalMs, 0);
-  checkInt('timeoutMs', options.timeoutMs, 1);
+  checkOptionalInteger('pageSize', options.pageSize, 1);
+  checkOptionalInteger('pollIntervalMs', options.pollIntervalMs, 0);
+  checkOptionalInteger('timeoutMs', options.timeoutMs, 1);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const state = { jobId: undefined as string | undefined, totalSize: undefined as number | undefined, fetched: 0 };

@@ -3,7 +3,7 @@
  * with a string `code` and a `category` that decides retryability, so the engine classifies it
  * without knowing this plugin.
  */
-import { FlowError } from '@vms/flow-core';
+import { FlowError, invalidOptionMessage } from '@vms/flow-core';
 
 /** Stable machine-readable codes of {@link SalesforceError}. */
 export const SalesforceErrorCode = {
@@ -81,6 +81,21 @@ export class SalesforceError extends FlowError {
   /** Whether retrying the same request later may succeed. */
   get retryable(): boolean {
     return this.category === 'rate_limit' || this.category === 'network' || this.category === 'timeout';
+  }
+}
+
+/**
+ * A `TypeError` for a bad option or argument, echoing the value in core's format:
+ * ``Expected `chunkSize` to be an integer >= 1, got `0` (number)``.
+ */
+export function invalidArgument(name: string, expected: string, value: unknown): TypeError {
+  return new TypeError(invalidOptionMessage(name, expected, value, { quoteStrings: false }));
+}
+
+/** Throws {@link invalidArgument} unless `value` is `undefined` or an integer >= `min`. */
+export function checkOptionalInteger(name: string, value: unknown, min: number): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= min)) {
+    throw invalidArgument(name, `an integer >= ${min}`, value);
   }
 }
 

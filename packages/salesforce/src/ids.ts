@@ -2,6 +2,7 @@
  * Salesforce record Ids: 15 case-sensitive characters plus, in the 18-character form, a
  * 3-character checksum suffix that makes the Id safe in case-insensitive places.
  */
+import { invalidArgument } from './errors.js';
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const ID_BODY = /^[a-zA-Z0-9]{15}$/;
@@ -87,7 +88,7 @@ export function keyPrefixFor(objectName: string): string {
  */
 export function makeSalesforceId(objectOrPrefix: string, n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new TypeError(`Expected \`n\` to be an integer >= 0, got \`${String(n)}\` (${typeof n})`);
+    throw invalidArgument('n', 'an integer >= 0', n);
   }
   const prefix = /^[a-zA-Z0-9]{3}$/.test(objectOrPrefix) && !/^[A-Z][a-z]/.test(objectOrPrefix)
     ? objectOrPrefix

@@ -19,7 +19,7 @@ import type {
   SalesforceClientStats,
 } from './client.js';
 import { parseSalesforceConfig, type SalesforceConfig, type SalesforceConfigInput } from './config.js';
-import { SalesforceError, SalesforceErrorCode, toSalesforceError } from './errors.js';
+import { SalesforceError, SalesforceErrorCode, invalidArgument, toSalesforceError } from './errors.js';
 import { normalizeSalesforceId } from './ids.js';
 import { retryPolicy, withRetry, type RetryEvent, type RetryPolicy } from './retry.js';
 
@@ -224,7 +224,7 @@ export async function connectSalesforce(input: SalesforceConfigInput, options: C
   const queryHeaders = (o: QueryRequestOptions | undefined): Record<string, string> => {
     if (o?.batchSize === undefined) return {};
     if (!Number.isInteger(o.batchSize) || o.batchSize < 200 || o.batchSize > 2000) {
-      throw new TypeError(`Expected \`batchSize\` to be an integer from 200 to 2000, got \`${String(o.batchSize)}\` (${typeof o.batchSize})`);
+      throw invalidArgument('batchSize', 'an integer from 200 to 2000', o.batchSize);
     }
     return { 'Sforce-Query-Options': `batchSize=${o.batchSize}` };
   };

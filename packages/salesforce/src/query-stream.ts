@@ -5,7 +5,7 @@
  * throws or marks the stream truncated (case C16).
  */
 import type { QueryPage, SalesforceClient, SalesforceRecord } from './client.js';
-import { SalesforceError, SalesforceErrorCode } from './errors.js';
+import { SalesforceError, SalesforceErrorCode, checkOptionalInteger } from './errors.js';
 
 /** Options of {@link queryStream}. */
 export interface QueryStreamOptions {
@@ -37,12 +37,6 @@ export interface QueryStream<R extends SalesforceRecord = SalesforceRecord> exte
   readonly truncated: boolean;
 }
 
-function positiveInt(name: string, v: unknown): void {
-  if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 1)) {
-    throw new TypeError(`Expected \`${name}\` to be an integer >= 1, got \`${String(v)}\` (${typeof v})`);
-  }
-}
-
 const COUNT_ONLY = /^\s*select\s+count\s*\(\s*\)\s+from\s/i;
 
 /**
@@ -61,8 +55,8 @@ export function queryStream<R extends SalesforceRecord = SalesforceRecord>(
   options: QueryStreamOptions = {},
 ): QueryStream<R> {
   const chunkSize = options.chunkSize ?? 2000;
-  positiveInt('chunkSize', chunkSize);
-  positiveInt('maxRecords', options.maxRecords);
+  checkOptionalInteger('chunkSize', chunkSize, 1);
+  checkOptionalInteger('maxRecords', options.maxRecords, 1);
   if (options.onTruncated !== undefined && options.onTruncated !== 'throw' && options.onTruncated !== 'mark') {
     throw new TypeError(`Expected \`onTruncated\` to be 'throw' or 'mark', got \`${String(options.onTruncated)}\``);
   }

@@ -2,7 +2,7 @@
  * Retry policy as plain data plus one pure function. Requests that fail with a retryable
  * category (`rate_limit`, `network`, `timeout`) are retried with exponential backoff and jitter.
  */
-import { SalesforceError, toSalesforceError } from './errors.js';
+import { SalesforceError, invalidArgument, toSalesforceError } from './errors.js';
 
 /** How failed requests are retried. */
 export interface RetryPolicy {
@@ -21,7 +21,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 4, minDelayMs: 1000, factor: 2, maxDelayMs: 30_000, jitter: 0.2 };
 
 function check(name: string, value: unknown, ok: boolean, expected: string): void {
-  if (!ok) throw new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
+  if (!ok) throw invalidArgument(name, expected, value);
 }
 
 /** Fills defaults and validates a partial policy, echoing a bad value in the error. */

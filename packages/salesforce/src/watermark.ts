@@ -7,7 +7,7 @@
  * (case C17).
  */
 import type { SalesforceClient, SalesforceRecord } from './client.js';
-import { SalesforceError, SalesforceErrorCode } from './errors.js';
+import { SalesforceError, SalesforceErrorCode, invalidArgument } from './errors.js';
 import { queryStream, type QueryStreamOptions } from './query-stream.js';
 import { soqlDateTime, soqlId, soqlIdentifier } from './soql.js';
 
@@ -60,7 +60,7 @@ export interface WatermarkCursor {
 
 function parseWatermark(w: Watermark | null | undefined, field: WatermarkField): Watermark | null {
   if (w === null || w === undefined) return null;
-  if (typeof w !== 'object') throw new TypeError(`Expected \`after\` to be a watermark object or null, got \`${String(w)}\` (${typeof w})`);
+  if (typeof w !== 'object') throw invalidArgument('after', 'a watermark object or null', w);
   if (w.field !== field) throw new TypeError(`Expected \`after.field\` to be \`${field}\`, got \`${String(w.field)}\``);
   soqlDateTime(w.timestamp);
   soqlId(w.id);
@@ -100,7 +100,7 @@ export function watermarkCursor(options: WatermarkCursorOptions = {}): Watermark
     buildQuery(spec) {
       soqlIdentifier(spec.object);
       if (spec.limit !== undefined && !(Number.isInteger(spec.limit) && spec.limit >= 1)) {
-        throw new TypeError(`Expected \`limit\` to be an integer >= 1, got \`${String(spec.limit)}\` (${typeof spec.limit})`);
+        throw invalidArgument('limit', 'an integer >= 1', spec.limit);
       }
       const fields = spec.fields.map(soqlIdentifier);
       const lower = new Set(fields.map((f) => f.toLowerCase()));

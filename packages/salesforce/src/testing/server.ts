@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { invalidArgument } from '../errors.js';
 import { makeSalesforceId, normalizeSalesforceId } from '../ids.js';
 import { ApiError } from './api-error.js';
 import { AuthEndpoints, DEFAULT_TEST_CREDENTIALS, SessionRegistry, type TestCredentials } from './auth.js';
@@ -126,7 +127,7 @@ function emptyStats(): SalesforceTestServerStats {
 
 function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new TypeError(`Expected \`${name}\` to be an integer from 1 to ${max}, got \`${String(value)}\` (${typeof value})`);
+    throw invalidArgument(name, `an integer from 1 to ${max}`, value);
   }
   return value;
 }
@@ -187,7 +188,7 @@ export async function startSalesforceTestServer(options: SalesforceTestServerOpt
   const maxOpenCursors = positiveInt('maxOpenCursors', options.maxOpenCursors ?? 10);
   const bulkPolls = options.bulkPollsUntilComplete ?? 1;
   if (!Number.isInteger(bulkPolls) || bulkPolls < 0) {
-    throw new TypeError(`Expected \`bulkPollsUntilComplete\` to be an integer >= 0, got \`${String(bulkPolls)}\` (${typeof bulkPolls})`);
+    throw invalidArgument('bulkPollsUntilComplete', 'an integer >= 0', bulkPolls);
   }
   const apiVersion = options.apiVersion ?? '62.0';
   if (!/^\d{2}\.0$/.test(apiVersion)) throw new TypeError(`Expected \`apiVersion\` like \`62.0\`, got \`${apiVersion}\``);
