@@ -27,8 +27,8 @@ export interface Checkpoints {
 /** Per-call options of `ctx.run`. */
 export interface CallOptions {
   /**
-   * Explicit deterministic key of this call inside the run (unique per run). Default:
-   * `"<name>#<n>"`, n = call order of that name in the flow attempt.
+   * Explicit deterministic key of this call inside the run (unique per run).
+   * @default `"<name>#<n>"`, n = call order of that name in the flow attempt
    */
   key?: string;
 }
@@ -163,15 +163,17 @@ export type OutputOf<T> = T extends Typed<never, infer O> ? O : never;
 
 /** Config of {@link task}. */
 export type TaskConfig<I, R> = TaskOptions & {
-  /** Unique, stable name (part of task keys; used in spans and logs). */
+  /** Unique, stable name (part of task keys; used in spans and logs). Required. */
   name: string;
-  /** The body. `input` is validated by the schema first when there is one. */
+  /** The body. `input` is validated by the schema first when there is one. Required. */
   run: (ctx: TaskContext, input: I) => R;
 };
 
 /** Config of {@link flow}. */
 export type FlowConfig<P, R> = FlowOptions & {
+  /** Unique, stable name (stored with each run; `register`, schedules, spans and logs use it). Required. */
   name: string;
+  /** The body. `params` is validated by the `params` schema first when there is one. Required. */
   run: (ctx: FlowContext, params: P) => R;
 };
 
@@ -208,7 +210,12 @@ function checkSchema(name: string, schema: unknown): AnySchema | undefined {
  * });
  * ```
  */
-export function task<S extends AnySchema, R>(config: TaskConfig<z.output<S>, R> & { input: S }): Task<z.input<S>, Awaited<R>>;
+export function task<S extends AnySchema, R>(
+  config: TaskConfig<z.output<S>, R> & {
+    /** zod schema of the input: callers pass `z.input`, the body gets `z.output`. @default none (the body's parameter type) */
+    input: S;
+  },
+): Task<z.input<S>, Awaited<R>>;
 export function task<I = undefined, R = unknown>(config: TaskConfig<I, R> & { input?: undefined }): Task<I, Awaited<R>>;
 export function task(config: TaskConfig<unknown, unknown> & { input?: AnySchema }): Task<unknown, unknown> {
   if (typeof config !== 'object' || config === null) invalid('task config', 'an object', config);
@@ -244,7 +251,12 @@ export function task(config: TaskConfig<unknown, unknown> & { input?: AnySchema 
  * });
  * ```
  */
-export function flow<S extends AnySchema, R>(config: FlowConfig<z.output<S>, R> & { params: S }): Flow<z.input<S>, Awaited<R>>;
+export function flow<S extends AnySchema, R>(
+  config: FlowConfig<z.output<S>, R> & {
+    /** zod schema of the params: callers pass `z.input`, the body gets `z.output`. @default none (the body's parameter type) */
+    params: S;
+  },
+): Flow<z.input<S>, Awaited<R>>;
 export function flow<P = undefined, R = unknown>(config: FlowConfig<P, R> & { params?: undefined }): Flow<P, Awaited<R>>;
 export function flow(config: FlowConfig<unknown, unknown> & { params?: AnySchema }): Flow<unknown, unknown> {
   if (typeof config !== 'object' || config === null) invalid('flow config', 'an object', config);

@@ -16,6 +16,7 @@ export interface RerunOptions {
    * The first task to run again: a task key (`fetch#2`, or an explicit `key`) or a task name
    * (its first call). Completed tasks stored before it are reused; it and every later one run.
    * Omit to rerun everything.
+   * @default none (every task runs again)
    */
   fromTask?: string;
 }

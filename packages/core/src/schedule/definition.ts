@@ -20,11 +20,11 @@ export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'all
 
 /** Options of `engine.schedule(flow, options)`: when a flow runs, with which params, and how. */
 export interface ScheduleOptions {
-  /** Unique name of the schedule; registering the same name again updates it and keeps its slots. */
+  /** Unique name of the schedule; registering the same name again updates it and keeps its slots. Required. */
   name: string;
-  /** Cron expression (5 fields, or 6 with seconds first); exclusive with `intervalMs`. */
+  /** Cron expression (5 fields, or 6 with seconds first); exclusive with `intervalMs`. @default none (one of `cron` / `intervalMs` is required) */
   cron?: string;
-  /** Interval between slots, in ms (integer > 0); exclusive with `cron`. */
+  /** Interval between slots, in ms (integer > 0); exclusive with `cron`. @default none (one of `cron` / `intervalMs` is required) */
   intervalMs?: number;
   /** IANA time zone of a cron expression. @default 'UTC' */
   timezone?: string;
@@ -45,6 +45,7 @@ export interface ScheduleOptions {
   /**
    * `false` stores the schedule paused; `true` (un)pauses it; omitted keeps the stored flag (new
    * schedules start enabled), so a restart does not undo a pause made from the CLI.
+   * @default the stored flag (`true` for a new schedule)
    */
   enabled?: boolean;
   /** Work queue of the runs it creates. @default 'default' */

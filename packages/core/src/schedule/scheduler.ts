@@ -45,7 +45,7 @@ export interface SchedulerEvents {
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
-  /** Where schedules, their slots and the runs they create are stored. */
+  /** Where schedules, their slots and the runs they create are stored. Required. */
   store: Store;
   /** Time source and timers. @default systemClock */
   clock?: Clock;
@@ -63,7 +63,7 @@ export interface SchedulerOptions {
   pollIntervalMs?: number;
   /** At most this many missed slots of one schedule are considered per tick (older ones are skipped). @default 1000 */
   maxCatchup?: number;
-  /** Called with each run a slot created, so the engine can start it without polling. */
+  /** Called with each run a slot created, so the engine can start it without polling. @default none */
   onRunCreated?: (run: FlowRunRecord) => void;
   /** Makes run ids. @default crypto.randomUUID */
   newId?: () => string;

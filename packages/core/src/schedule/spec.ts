@@ -46,7 +46,7 @@ export interface CronScheduleSpec extends ScheduleSpecBase {
   /**
    * A 5-field (`minute hour day-of-month month day-of-week`) or 6-field (seconds first) cron
    * expression, or a nickname (`@daily`, `@weekly`, ...). Day-of-month and day-of-week are OR-ed
-   * when both are restricted, as in Vixie cron. Parsed and matched by `croner`.
+   * when both are restricted, as in Vixie cron. Parsed and matched by `croner`. Required.
    */
   cron: string;
   /** IANA time zone the expression's wall-clock times are read in. @default 'UTC' */
@@ -55,7 +55,7 @@ export interface CronScheduleSpec extends ScheduleSpecBase {
 
 /** An interval schedule: every `intervalMs` of real elapsed time. */
 export interface IntervalScheduleSpec extends ScheduleSpecBase {
-  /** Time between slots, in ms (an integer > 0). */
+  /** Time between slots, in ms (an integer > 0). Required. */
   intervalMs: number;
   /**
    * An instant slots are aligned to: slots are `anchor + k * intervalMs`. A `Date` or epoch ms.

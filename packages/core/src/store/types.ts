@@ -389,18 +389,20 @@ export type StoreOpResult =
 
 /** Input of {@link Store.claimNextRun}. */
 export interface ClaimOptions {
-  /** Engine/process id that will hold the lease. */
+  /** Engine/process id that will hold the lease. Required. */
   owner: string;
-  /** Lease length in ms from `now`. */
+  /** Lease length in ms from `now`. Required. */
   leaseMs: number;
+  /** The current time, epoch ms (time is passed in, never read by the store). Required. */
   now: number;
-  /** Only claim from these queues. Omit for every queue. */
+  /** Only claim from these queues. Omit for every queue. @default every queue */
   queues?: readonly string[];
-  /** Only claim runs of these flows (the ones this worker knows). Omit for any. */
+  /** Only claim runs of these flows (the ones this worker knows). Omit for any. @default any flow */
   flowNames?: readonly string[];
   /**
    * A run claimed more than this many ms after its `runAt` enters `Late` instead of `Pending`.
    * Omit to never mark runs late.
+   * @default none (never late)
    */
   lateAfterMs?: number;
 }
@@ -533,8 +535,9 @@ export interface FlowStats {
 
 /** Input of {@link Store.prune}. */
 export interface PruneOptions {
-  /** Delete ended runs (final states or `Crashed`) whose `endedAt ?? createdAt` is older than this. */
+  /** Delete ended runs (final states or `Crashed`) whose `endedAt ?? createdAt` is older than this many days. Required. */
   olderThanDays: number;
+  /** The current time, epoch ms (the age is measured from it). Required. */
   now: number;
 }
 
