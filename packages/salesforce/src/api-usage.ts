@@ -30,7 +30,7 @@ export interface ApiUsageOptions {
   readonly slowDownDelayMs?: number;
   /** At or above this share (0..1) of the daily limit, requests fail with `SF_API_USAGE_PAUSED` (category `rate_limit`) instead of being sent. @default undefined (never) */
   readonly pauseAt?: number;
-  /** Called with every new reading. */
+  /** Called with every new reading. @default none */
   readonly onUsage?: (usage: ApiUsage) => void;
   /** Where the usage gauges are reported. @default the global meter `@vms/flow-salesforce` (a no-op until an OpenTelemetry SDK is registered) */
   readonly meter?: Meter;

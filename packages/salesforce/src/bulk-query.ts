@@ -18,7 +18,7 @@ export interface BulkQueryOptions {
   readonly includeDeleted?: boolean;
   /** Delete the job on the server once its results are read (or on failure). @default true */
   readonly deleteJob?: boolean;
-  /** Stops the stream between pages when aborted. */
+  /** Stops the stream between pages when aborted. @default none */
   readonly signal?: AbortSignal;
   /** Waits `ms` (inject a fake in tests). @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;

@@ -36,31 +36,43 @@ const common = {
 
 /** Username + password (+ security token). With `clientId`/`clientSecret` the OAuth password grant is used, else SOAP login. */
 export const PasswordAuthConfig = z.object({
+  /** Selects this login. Required. */
   auth: z.literal('password'),
+  /** Salesforce username. Required. */
   username: nonEmpty('`username`'),
+  /** Password of `username` (a secret: never logged). Required. */
   password: nonEmpty('`password`'),
   /** Appended to the password, as Salesforce requires from untrusted IPs. @default '' */
   securityToken: z.string().default(''),
+  /** Connected app consumer key; when given, the OAuth password grant is used. @default none (SOAP login) */
   clientId: z.string().min(1).optional(),
+  /** Connected app consumer secret (a secret: never logged). @default none */
   clientSecret: z.string().min(1).optional(),
   ...common,
 });
 
 /** An OAuth refresh token of a connected app. */
 export const RefreshTokenAuthConfig = z.object({
+  /** Selects this login. Required. */
   auth: z.literal('refresh_token'),
+  /** Connected app consumer key. Required. */
   clientId: nonEmpty('`clientId`'),
+  /** Connected app consumer secret, when the app requires it (a secret: never logged). @default none */
   clientSecret: z.string().min(1).optional(),
+  /** The OAuth refresh token (a secret: never logged). Required. */
   refreshToken: nonEmpty('`refreshToken`'),
   ...common,
 });
 
 /** OAuth 2.0 JWT bearer flow: a connected app's certificate signs an assertion for `username`. */
 export const JwtAuthConfig = z.object({
+  /** Selects this login. Required. */
   auth: z.literal('jwt'),
+  /** Connected app consumer key (the `iss` claim). Required. */
   clientId: nonEmpty('`clientId`'),
+  /** User the assertion is for (the `sub` claim). Required. */
   username: nonEmpty('`username`'),
-  /** PEM-encoded RSA private key matching the connected app's certificate. */
+  /** PEM-encoded RSA private key matching the connected app's certificate (a secret: never logged). Required. */
   privateKey: z.string().includes('PRIVATE KEY', { error: 'Expected `privateKey` to be a PEM-encoded private key' }),
   /** The `aud` claim. @default the `loginUrl` */
   audience: z.string().min(1).optional(),
@@ -69,8 +81,11 @@ export const JwtAuthConfig = z.object({
 
 /** OAuth 2.0 client credentials flow (a connected app with a run-as user). */
 export const ClientCredentialsAuthConfig = z.object({
+  /** Selects this login. Required. */
   auth: z.literal('client_credentials'),
+  /** Connected app consumer key. Required. */
   clientId: nonEmpty('`clientId`'),
+  /** Connected app consumer secret (a secret: never logged). Required. */
   clientSecret: nonEmpty('`clientSecret`'),
   ...common,
 });

@@ -29,7 +29,7 @@ export interface ConnectOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** API-usage tracking and brakes. @default {} (track only) */
   readonly apiUsage?: ApiUsageOptions;
-  /** Called before each retry's wait. */
+  /** Called before each retry's wait. @default none */
   readonly onRetry?: (event: RetryEvent) => void;
   /** Waits `ms` milliseconds (inject a fake in tests). @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;

@@ -21,7 +21,7 @@ export interface QueryStreamOptions {
   readonly includeDeleted?: boolean;
   /** Fetch the next page while the current chunk is processed. @default true */
   readonly prefetch?: boolean;
-  /** Stops the stream between chunks when aborted. */
+  /** Stops the stream between chunks when aborted. @default none */
   readonly signal?: AbortSignal;
 }
 

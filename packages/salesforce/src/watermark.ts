@@ -27,17 +27,17 @@ export interface Watermark {
 export interface WatermarkCursorOptions {
   /** Field to follow. @default 'SystemModstamp' */
   readonly field?: WatermarkField;
-  /** Start after this position; `null`/absent reads from the beginning. */
+  /** Start after this position; `null`/absent reads from the beginning. @default null (from the beginning) */
   readonly after?: Watermark | null;
 }
 
 /** A query to build with {@link WatermarkCursor.buildQuery}. */
 export interface WatermarkQuerySpec {
-  /** Object API name, e.g. `Contact`. */
+  /** Object API name, e.g. `Contact`. Required. */
   readonly object: string;
-  /** Fields to select; `Id` and the watermark field are added when missing. */
+  /** Fields to select; `Id` and the watermark field are added when missing. Required. */
   readonly fields: readonly string[];
-  /** An extra condition (build it with `soql`), ANDed with the cursor's. */
+  /** An extra condition (build it with `soql`), ANDed with the cursor's. @default none */
   readonly where?: string;
   /** `LIMIT` of this run (records per run). @default no limit */
   readonly limit?: number;
