@@ -63,6 +63,7 @@ export type SheetsAuth = { apiKey: string } | { serviceAccount: ServiceAccountKe
 
 /** Options of {@link createSheetsClient}. */
 export interface SheetsClientOptions {
+  /** Credentials: `{ apiKey }` (public sheets) or `{ serviceAccount }` (secrets: never logged). Required. */
   auth: SheetsAuth;
   /**
    * Base URL of the Sheets API, e.g. the test server's `rootUrl`.

@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
 
 /** Options of {@link parseSheetDate} and {@link sheetDate}. */
 export interface SheetDateOptions {
-  /** IANA time zone the sheet's wall-clock values are read in, e.g. `America/Chicago`. */
+  /** IANA time zone the sheet's wall-clock values are read in, e.g. `America/Chicago`. Required. */
   timezone: string;
   /**
    * Year for a text date written without one (`10/15`). A function gets the month (1-12), e.g.

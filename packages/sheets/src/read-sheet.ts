@@ -24,9 +24,9 @@ export interface SheetsRetryInfo {
 
 /** Options of {@link readSheet}. */
 export interface ReadSheetOptions<T> {
-  /** The spreadsheet id (the long token in its URL). */
+  /** The spreadsheet id (the long token in its URL). Required. */
   spreadsheetId: string;
-  /** A1 range including the header row, e.g. `'Virtual Sessions'!A1:N`. */
+  /** A1 range including the header row, e.g. `'Virtual Sessions'!A1:N`. Required. */
   range: string;
   /**
    * Sheet row number of the header (1-based, as shown in the sheet). Rows above it are ignored.
@@ -65,9 +65,12 @@ export interface ReadSheetOptions<T> {
    * @default ''
    */
   emptyValue?: EmptyValue;
-  /** zod schema each record is validated (and transformed) with. */
+  /** zod schema each record is validated (and transformed) with. @default none (records are `SheetRowRecord`s, as read) */
   schema?: ZodType<T>;
-  /** Retry policy for 429, 5xx and network failures (merged over `DEFAULT_SHEETS_RETRY`). */
+  /**
+   * Retry policy for 429, 5xx and network failures (merged over `DEFAULT_SHEETS_RETRY`); waits in ms.
+   * @default { retries: 5, baseMs: 1000, factor: 2, maxMs: 32000, maxRetryAfterMs: 60000 }
+   */
   retry?: Partial<SheetsRetryPolicy>;
   /**
    * Waits between attempts; inject one in tests so nothing waits for real. Takes precedence over `clock`.
@@ -84,9 +87,9 @@ export interface ReadSheetOptions<T> {
    * @default Math.random
    */
   random?: () => number;
-  /** Called before each retry wait. */
+  /** Called before each retry wait. @default none */
   onRetry?: (info: SheetsRetryInfo) => void;
-  /** Aborts the read, including a retry wait. */
+  /** Aborts the read, including a retry wait. @default none */
   signal?: AbortSignal;
 }
 

@@ -52,19 +52,20 @@ export interface SheetRows<T> {
 
 /** Where the grid sits in the sheet and how to read it. */
 export interface MapRowsOptions<T> {
-  /** Sheet row number of `values[0]` (1-based). */
+  /** Sheet row number of `values[0]` (1-based). Required. */
   firstRow: number;
-  /** Column index of `values[n][0]` (0-based, A = 0). */
+  /** Column index of `values[n][0]` (0-based, A = 0). Required. */
   firstColumn: number;
-  /** Sheet row number of the header (1-based). */
+  /** Sheet row number of the header (1-based). Required. */
   headerRow: number;
-  /** What an empty cell becomes. */
+  /** What an empty cell becomes (`''` or `null`). Required. */
   emptyValue: EmptyValue;
-  /** Validates (and may transform) each record. */
+  /** Validates (and may transform) each record; `undefined` keeps records as read. Required. */
   schema: ZodType<T> | undefined;
   /**
    * Converts one non-empty cell before validation (e.g. a date column to `Date`); a throw becomes
    * a row error for that cell, with the error's message as the reason.
+   * @default none (cells are kept as read)
    */
   convert?: (column: string, value: CellValue) => unknown;
 }
