@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { nextSlot, nextSlots, slotEntries } from './slots.js';
 import { localDate, wallTimeOf } from './time-zone.js';
+import { seededRandom } from '../time/random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const iso = (ms: number | Date): string => new Date(ms).toISOString();
-
-/** A small seeded PRNG (mulberry32), so the property tests replay the same instants. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Fire instants of `cron` in `timezone` within [from, to). */
 function firesBetween(spec: Parameters<typeof nextSlots>[0], from: string, to: string): number[] {
