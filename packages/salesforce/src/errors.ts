@@ -3,7 +3,7 @@
  * with a string `code` and a `category` that decides retryability, so the engine classifies it
  * without knowing this plugin.
  */
-import { FlowError, invalidOptionMessage } from '@vms/flow-core';
+import { FlowError, invalidOptionMessage, type ErrorCategory } from '@vms/flow-core';
 
 /** Stable machine-readable codes of {@link SalesforceError}. */
 export const SalesforceErrorCode = {
@@ -36,14 +36,8 @@ export const SalesforceErrorCode = {
 } as const;
 export type SalesforceErrorCode = (typeof SalesforceErrorCode)[keyof typeof SalesforceErrorCode];
 
-/** Failure categories, the same names `@vms/flow-core` uses. */
-export type SalesforceErrorCategory =
-  | 'auth'
-  | 'rate_limit'
-  | 'network'
-  | 'timeout'
-  | 'validation'
-  | 'unknown';
+/** Failure categories: `@vms/flow-core`'s, but for `database`, which this plugin never raises. */
+export type SalesforceErrorCategory = Exclude<ErrorCategory, 'database'>;
 
 /** Options of {@link SalesforceError}. */
 export interface SalesforceErrorOptions {

@@ -1,7 +1,9 @@
 /**
  * Fault injection for the test server. Request numbers count API requests (everything but the
- * login endpoints), from 1, across the server's life (see `server.stats.apiRequests`).
+ * login endpoints), from 1, across the server's life (see `server.stats.apiRequests`). Fault rates
+ * draw from core's `seededRandom` (mulberry32), so they are reproducible.
  */
+import { seededRandom } from '@vms/flow-core/testing';
 
 /** What the server does instead of answering one request normally. */
 export type FaultAction =
@@ -41,18 +43,6 @@ export interface FaultOptions {
   readonly seed?: number;
   /** A rule of your own, asked first for every API request. */
   readonly custom?: (ctx: FaultContext) => FaultAction | undefined;
-}
-
-/** mulberry32: a small seeded generator, so fault rates are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Decides the fault (if any) for one request. */
