@@ -71,7 +71,7 @@ export interface AlertsEvents {
 
 /** Options of {@link attachAlerts}. */
 export interface AttachAlertsOptions {
-  /** Where alerts go (names must be unique). */
+  /** Where alerts go (names must be unique). Required. */
   channels: AlertChannel[];
   /** What raises alerts. @default DEFAULT_RULES (flow runs Failed/Crashed/Late, failed health checks) */
   rules?: AlertRule[];

@@ -2,7 +2,7 @@ import type { Alert } from './alert.js';
 
 /** Per-send options. */
 export interface SendOptions {
-  /** Aborts the delivery, including a `Retry-After` wait. */
+  /** Aborts the delivery, including a `Retry-After` wait. @default none */
   signal?: AbortSignal;
 }
 

@@ -15,8 +15,9 @@ interface RuleBase {
 
 /** Alert when a flow run enters one of `states`. */
 export interface FlowStateRule extends RuleBase {
+  /** Selects this rule. Required. */
   type: 'flow-state';
-  /** @default ['Failed', 'Crashed', 'Late'] */
+  /** States that raise an alert. @default ['Failed', 'Crashed', 'Late'] */
   states?: AlertingState[];
   /** Only these flows (exact names). @default every flow */
   flows?: string[];
@@ -26,20 +27,23 @@ export interface FlowStateRule extends RuleBase {
 
 /** Alert when a health check reported through `reportHealth` fails. */
 export interface HealthRule extends RuleBase {
+  /** Selects this rule. Required. */
   type: 'health';
   /** Only these checks (by name). @default every check */
   checks?: string[];
-  /** @default 'error' */
+  /** Severity of its alerts. @default 'error' */
   severity?: AlertSeverity;
 }
 
 /** Alert when `flow` has had no `Completed` run for `windowMs` (a dead-man's switch). */
 export interface DeadManRule extends RuleBase {
+  /** Selects this rule. Required. */
   type: 'dead-man';
+  /** Name of the flow to watch (exact). Required. */
   flow: string;
-  /** Longest time without a successful run, in ms, e.g. 26 h for a nightly job. */
+  /** Longest time without a successful run, in ms, e.g. 26 h for a nightly job. Required. */
   windowMs: number;
-  /** @default 'error' */
+  /** Severity of its alerts. @default 'error' */
   severity?: AlertSeverity;
 }
 

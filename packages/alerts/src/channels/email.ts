@@ -8,8 +8,9 @@ import { Redactor } from '../redact.js';
 
 /** SMTP server settings (nodemailer's names). */
 export interface SmtpOptions {
+  /** SMTP server host name or IP. Required. */
   host: string;
-  /** @default 587, or 465 when `secure` */
+  /** SMTP server port. @default 587, or 465 when `secure` */
   port?: number;
   /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. @default false */
   secure?: boolean;
@@ -25,10 +26,11 @@ export interface SmtpOptions {
 
 /** Options of {@link email}. */
 export interface EmailOptions {
+  /** SMTP server settings. Required. */
   smtp: SmtpOptions;
-  /** Sender address, e.g. `VMS Flow <alerts@example.org>`. */
+  /** Sender address, e.g. `VMS Flow <alerts@example.org>`. Required. */
   from: string;
-  /** One or more recipients. */
+  /** One or more recipients. Required. */
   to: string | string[];
   /** Display name in logs and delivery records. @default `email(<host>)` */
   name?: string;

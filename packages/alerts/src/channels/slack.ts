@@ -7,7 +7,7 @@ import { Redactor, urlSecrets } from '../redact.js';
 
 /** Options of {@link slackWebhook}. */
 export interface SlackWebhookOptions extends HttpDeliveryOptions {
-  /** The incoming-webhook URL (`https://hooks.slack.com/services/T…/B…/…`). A secret: never logged. */
+  /** The incoming-webhook URL (`https://hooks.slack.com/services/T…/B…/…`). A secret: never logged. Required. */
   url: string;
   /** Display name of the channel in logs and delivery records. @default `slack(<host>)` */
   name?: string;

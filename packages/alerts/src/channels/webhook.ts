@@ -7,7 +7,7 @@ import { Redactor, urlSecrets } from '../redact.js';
 
 /** Options of {@link webhook}. */
 export interface WebhookOptions extends HttpDeliveryOptions {
-  /** Where to POST. Its path and query are treated as secrets. */
+  /** Where to POST. Its path and query are treated as secrets. Required. */
   url: string;
   /** Extra request headers; their values are treated as secrets (never logged). @default {} */
   headers?: Record<string, string>;
