@@ -141,8 +141,8 @@ describe('SOQL injection', () => {
     const before = db.prepare("SELECT modstamp, last_id FROM sync_watermarks WHERE sync_type = 'volunteers'").get() as { modstamp: string; last_id: string };
     try {
       db.prepare("UPDATE sync_watermarks SET modstamp = ?, last_id = ? WHERE sync_type = 'volunteers'").run("2020-01-01T00:00:00Z) OR (Id != null", `${contactIds[0]}' OR Id != '`);
-      // Finding (RELIABILITY.md): the error is a bare RangeError ("Invalid time value"), retried by the task.
-      expect(() => planEntityQuery(db, 'volunteers', { mode: 'incremental' })).toThrow();
+      // Fails at once with an error naming the stored value (RELIABILITY.md finding 7, fixed).
+      expect(() => planEntityQuery(db, 'volunteers', { mode: 'incremental' })).toThrow(/stored watermark of `volunteers`/);
       // With a valid instant, the look-back start uses the instant only: the poisoned Id is never sent.
       db.prepare("UPDATE sync_watermarks SET modstamp = ? WHERE sync_type = 'volunteers'").run('2025-06-01T00:00:00.000Z');
       const plan = planEntityQuery(db, 'volunteers', { mode: 'incremental' });

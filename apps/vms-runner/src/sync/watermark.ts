@@ -7,8 +7,9 @@
  * After a failed run the entity is in recovery: the next incremental read starts
  * `recoveryLookbackMs` (48 h) before the watermark instead of `lookbackMs`.
  */
+import { NonRetriableError } from '@vms/flow-core';
 import type { VmsDatabase } from '../db/database';
-import { invalidOption } from '../db/errors';
+import { describeValue, invalidOption } from '../db/errors';
 import type { EntityName } from './dag';
 import { entityDefinition } from './entities';
 import { buildEntitySoql, type Cursor } from './soql';
@@ -78,6 +79,9 @@ function nonNegative(name: string, value: unknown, fallback: number): number {
 /**
  * Plans one entity run from its stored watermark.
  *
+ * @throws NonRetriableError (category `validation`) on an incremental run whose stored
+ *   watermark is not a datetime: retrying cannot fix it.
+ *
  * @example
  * ```ts
  * const plan = planEntityQuery(db, 'volunteers', { mode: 'incremental' });
@@ -96,6 +100,14 @@ export function planEntityQuery(db: VmsDatabase, entity: EntityName, options: Pl
     if (watermark === null) {
       mode = 'full';
     } else {
+      if (!Number.isFinite(Date.parse(watermark.modstamp))) {
+        // A corrupt cursor cannot heal by retrying: fail the entity at once, naming what is stored.
+        throw new NonRetriableError(
+          `The stored watermark of \`${entity}\` (sync_watermarks.modstamp) is not an ISO datetime: got ${describeValue(watermark.modstamp)}. ` +
+            `Run a full sync of \`${entity}\` to rewrite it.`,
+          { category: 'validation' },
+        );
+      }
       const back = watermark.recovery ? recoveryLookbackMs : lookbackMs;
       after = back === 0 ? { modstamp: watermark.modstamp, id: watermark.id } : { modstamp: new Date(Date.parse(watermark.modstamp) - back).toISOString(), id: '' };
     }
