@@ -191,6 +191,26 @@ describe('input validation', () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
   });
+
+  it('after a 413 a keep-alive client (fetch reusing its connection) makes its next request normally', async () => {
+    // A body over the limit, then a good request at once through fetch's keep-alive pool. The
+    // server drops a socket whose body it could not drain within 500 ms (@hono/node-server), so
+    // the 413 must say `Connection: close`: the client then opens a fresh connection instead of
+    // failing its next request on the dropped one (UND_ERR_SOCKET, RELIABILITY.md finding 9).
+    for (const size of [20_000, 1_048_576]) {
+      const big = JSON.stringify({ flow: 'demo-sync', params: { pad: 'x'.repeat(size) } });
+      const warm = await call('/api/runs?limit=1');
+      expect(warm.status).toBe(200);
+      await warm.arrayBuffer();
+      const res = await call('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(await res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+      const next = await call('/api/runs?limit=1');
+      expect(next.status).toBe(200);
+      expect(await next.json()).toHaveProperty('items');
+    }
+  });
 });
 
 describe('schedules, health, metrics', () => {

@@ -168,6 +168,10 @@ export function createHttpApp(options: HttpServerOptions): { app: Hono; tasks: T
       options.logger?.error({ err: error, path: new URL(c.req.url).pathname }, 'HTTP request failed');
       httpError = new HttpError(HttpErrorCode.Internal, 'Internal error');
     }
+    // The body of a 413 is not read to its end: @hono/node-server drains at most 500 ms, then
+    // drops the socket. Saying so lets a keep-alive client open a fresh connection for its next
+    // request instead of failing it on the dropped one.
+    if (httpError.status === 413) c.header('Connection', 'close');
     if (isApi(c)) return c.json(httpError.toJSON(), httpError.status);
     return dashboardError(c, httpError);
   });
