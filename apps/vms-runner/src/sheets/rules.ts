@@ -5,6 +5,10 @@
  * - **Year of `M/D` dates:** taken from the requested academic year (July–June): months 7–12 are
  *   in its first year, months 1–6 in its second. (`2024-2025`: `9/15` → 2024-09-15, `2/3` →
  *   2025-02-03.) An explicit `M/D/YYYY` keeps its year. The real import hard-coded 2024/2025.
+ * - **Explicit years near the academic year only:** a date whose year is more than one year
+ *   outside the academic year (`2024-2025` accepts 2023 to 2026; `1/5/9999` does not) is a row
+ *   error (`invalid_date`). The one-year slack keeps a session entered in the wrong sheet, or a
+ *   mistyped year next to the right one, readable rather than lost.
  * - **Times without AM/PM:** sessions run during the school day, so a bare `h:mm` with hour 1–6
  *   is afternoon (`2:30` → 14:30), 7–11 is morning, 12 is noon, and 0 or 13–23 are read on a
  *   24-hour clock. The real import read `2:30` as 02:30.
@@ -26,6 +30,14 @@ export function parseAcademicYear(value: unknown): AcademicYear {
   const m = typeof value === 'string' ? /^(\d{4})-(\d{4})$/.exec(value.trim()) : null;
   if (!m || Number(m[2]) !== Number(m[1]) + 1) invalidOption('academicYear', 'a year range like `2024-2025`', value);
   return { label: `${m[1]}-${m[2]}`, startYear: Number(m[1]), endYear: Number(m[2]) };
+}
+
+/** Years an explicit sheet date may have: the academic year's two years, ± 1 year of slack. */
+export const SHEET_YEAR_SLACK = 1;
+
+/** True when `day` lies within the academic year ± {@link SHEET_YEAR_SLACK} years. */
+export function isNearAcademicYear(day: SheetDay, year: AcademicYear): boolean {
+  return day.year >= year.startYear - SHEET_YEAR_SLACK && day.year <= year.endYear + SHEET_YEAR_SLACK;
 }
 
 /** The academic year an instant falls in, in a time zone's calendar. */

@@ -5,12 +5,14 @@
  */
 import { VmsError, VmsErrorCode } from '../db/errors';
 import {
+  isNearAcademicYear,
   mapSheetStatus,
   parseAcademicYear,
   parseSessionDate,
   parseSessionTime,
   sessionIdFromLink,
   sessionInstant,
+  SHEET_YEAR_SLACK,
   splitPresenterNames,
   splitTeacherNames,
   type AcademicYear,
@@ -129,6 +131,16 @@ export function parseVirtualSessionSheet(values: readonly (readonly unknown[])[]
     const day = parseSessionDate(typeof rawDate === 'number' ? rawDate : cellText(rawDate), academicYear);
     if (!day) {
       issues.push({ rowNumber, severity: 'error', code: 'invalid_date', message: `Row ${rowNumber} for '${title}': Date \`${String(rawDate ?? '')}\` is not M/D or M/D/YYYY` });
+      continue;
+    }
+    if (!isNearAcademicYear(day, academicYear)) {
+      const accepted = `${academicYear.startYear - SHEET_YEAR_SLACK} to ${academicYear.endYear + SHEET_YEAR_SLACK}`;
+      issues.push({
+        rowNumber,
+        severity: 'error',
+        code: 'invalid_date',
+        message: `Row ${rowNumber} for '${title}': Date \`${String(rawDate ?? '')}\` has year ${day.year}, outside academic year ${academicYear.label} (years ${accepted} accepted)`,
+      });
       continue;
     }
     const rawTime = get('Time');

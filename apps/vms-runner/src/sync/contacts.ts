@@ -8,7 +8,7 @@ import { RowErrorCode, type RowIssue } from './row-errors';
 import { cachedLookup, rowHash, sqlValue, type EntityDefinition, type SfRecord, type WriteOutcome } from './entity';
 import { prepareFlags } from './flags';
 import { mapEducation, mapGender, mapRaceEthnicity, parseVolunteerSkills } from './picklists';
-import { IssueList, bool, count, date, dateTime, email, int, isAllCaps, phone, smartTitleCase, str } from './values';
+import { IssueList, birthdate, bool, count, date, dateTime, email, int, isAllCaps, phone, smartTitleCase, str } from './values';
 
 type ContactType = 'volunteer' | 'teacher' | 'student';
 type InfoType = 'personal' | 'professional';
@@ -77,7 +77,7 @@ function baseContact(r: SfRecord, issues: IssueList): Record<string, unknown> {
     description: null,
     age_group: null,
     education_level: null,
-    birthdate: 'Birthdate' in r ? date(r.Birthdate, 'Birthdate', issues) : null,
+    birthdate: 'Birthdate' in r ? birthdate(r.Birthdate, 'Birthdate', issues) : null,
     gender: gender(r, issues),
     race_ethnicity: null,
     do_not_call: false,

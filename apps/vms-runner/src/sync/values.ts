@@ -47,6 +47,25 @@ export function date(value: unknown, field: string, issues: IssueList): string |
   return null;
 }
 
+/** Earliest birthdate accepted: a person born before 1900 is a typo (`0000-01-01`, `1066-...`). */
+export const MIN_BIRTHDATE = '1900-01-01';
+
+/**
+ * A birthdate: a {@link date} that is neither before {@link MIN_BIRTHDATE} nor after `today`
+ * (UTC calendar day). Out of range is treated like any bad date: an `INVALID_DATE` warning
+ * naming the field and value, and the value left empty (the record is still written).
+ */
+export function birthdate(value: unknown, field: string, issues: IssueList, today: Date = new Date()): string | null {
+  const day = date(value, field, issues);
+  if (day === null) return null;
+  const max = today.toISOString().slice(0, 10);
+  if (day < MIN_BIRTHDATE || day > max) {
+    issues.warn(RowErrorCode.InvalidDate, field, `${field} \`${day}\` is out of range (${MIN_BIRTHDATE} to today, ${max}); left empty`);
+    return null;
+  }
+  return day;
+}
+
 /** `+0000` → `+00:00`, so `Date.parse` reads Salesforce datetimes everywhere. */
 function normalizeOffset(text: string): string {
   return text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
