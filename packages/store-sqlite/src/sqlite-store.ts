@@ -14,6 +14,7 @@ import {
   canTransition,
   decodeRunCursor,
   encodeRunCursor,
+  newRunRecord,
 } from '@vms/flow-core';
 import type {
   CheckpointRecord,
@@ -300,32 +301,7 @@ export class SqliteStore implements Store {
     if (this.stmt('SELECT 1 FROM flow_runs WHERE id = ?').get(input.id) !== undefined) {
       throw new FlowError(ErrorCode.Store, `A run with id \`${input.id}\` already exists`, { category: 'database' });
     }
-    const run: FlowRunRecord = {
-      id: input.id,
-      flowName: input.flowName,
-      params: input.params,
-      state: input.state,
-      stateReason: input.reason ?? null,
-      waitingFor: null,
-      parentRunId: input.parentRunId ?? null,
-      parentTaskKey: input.parentTaskKey ?? null,
-      idempotencyKey: input.idempotencyKey ?? null,
-      queue: input.queue ?? 'default',
-      priority: input.priority ?? 0,
-      runAt: input.runAt ?? input.now,
-      attempt: 1,
-      leaseOwner: input.leaseOwner ?? null,
-      leaseExpiresAt: input.leaseExpiresAt ?? null,
-      tags: input.tags ?? [],
-      scheduleName: input.scheduleName ?? null,
-      scheduledFor: input.scheduledFor ?? null,
-      createdAt: input.now,
-      updatedAt: input.now,
-      startedAt: null,
-      endedAt: null,
-      result: null,
-      error: null,
-    };
+    const run = newRunRecord(input);
     this.stmt(`INSERT INTO flow_runs (${RUN_COLUMNS}) VALUES (${named(RUN_COLUMNS)})`).run(runToParams(run));
     this.addHistory(run.id, null, null, null, run.state, 1, input.now, input.reason ?? null);
     return { run, created: true };

@@ -13,7 +13,7 @@ import { memoryOutput } from '../commands/output';
 import { runCommand } from '../commands/run';
 import { createRunner, type Runner } from '../runner';
 import { ENTITY_NAMES } from '../sync/dag';
-import { conditionFields } from './entity-soql';
+import { filterFields } from '../sync/soql';
 
 let dir: TempDir;
 let sf: SalesforceTestServer;
@@ -52,9 +52,9 @@ const tableCounts = (runner: Runner): Record<string, number> =>
 
 describe('entity SOQL', () => {
   it('selects the fields of the entity filter (the importer re-checks them)', () => {
-    expect(conditionFields("Type NOT IN ('Household', 'School')")).toEqual(['Type']);
-    expect(conditionFields("(Contact_Type__c = 'Volunteer' OR Contact_Type__c = null)")).toEqual(['Contact_Type__c']);
-    expect(conditionFields("Session_Status__c != 'Draft' AND Session_Type__c != 'Connector = x'")).toEqual(['Session_Status__c', 'Session_Type__c']);
+    expect(filterFields("Type NOT IN ('Household', 'School')")).toEqual(['Type']);
+    expect(filterFields("(Contact_Type__c = 'Volunteer' OR Contact_Type__c = null)")).toEqual(['Contact_Type__c']);
+    expect(filterFields("Session_Status__c != 'Draft' AND Session_Type__c != 'Connector = x'")).toEqual(['Session_Status__c', 'Session_Type__c']);
   });
 });
 

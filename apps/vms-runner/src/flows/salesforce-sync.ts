@@ -12,10 +12,9 @@ import { FlowError, flow, task, type Flow, type Json, type Task } from '@vms/flo
 import { queryStream } from '@vms/flow-salesforce';
 import { ENTITY_DEPENDENCIES, ENTITY_NAMES, type EntityName } from '../sync/dag';
 import { importEntity, type EntityResult } from '../sync/importer';
-import type { Cursor } from '../sync/soql';
+import { buildEntitySoql, type Cursor } from '../sync/soql';
 import { planEntityQuery } from '../sync/watermark';
 import { entityDefinition } from '../sync/entities';
-import { entitySoql } from './entity-soql';
 import type { FlowDeps } from './deps';
 
 /** Names of the two sync flows. */
@@ -121,7 +120,7 @@ export function createEntityTasks(deps: FlowDeps): Record<EntityName, Task<z.inp
         const resumed = saved !== undefined && saved !== null;
         const plan = planEntityQuery(deps.db, entity, { mode, resumeAfter: resumed ? saved : null });
         const client = await deps.salesforce();
-        const stream = queryStream(client, entitySoql(entityDefinition(entity), plan.after), { chunkSize: deps.chunkSize, signal: ctx.signal });
+        const stream = queryStream(client, buildEntitySoql(entityDefinition(entity), plan.after), { chunkSize: deps.chunkSize, signal: ctx.signal });
         ctx.log.info(`${entity}: ${plan.mode} sync${plan.after ? ` after ${plan.after.modstamp}` : ''}${resumed ? ' (resumed from checkpoint)' : ''}`);
         const result = await importEntity(deps.db, entity, stream, {
           mode: plan.mode,

@@ -81,6 +81,40 @@ export interface MemoryStoreOptions {
   onBatch?: (ops: readonly StoreOp[]) => void;
 }
 
+/**
+ * The stored record of a new run, with every defaulted field filled in (queue `default`,
+ * priority 0, `runAt` = now, attempt 1). For `Store` implementations, so every store creates
+ * runs alike.
+ */
+export function newRunRecord(input: NewFlowRun): FlowRunRecord {
+  return {
+    id: input.id,
+    flowName: input.flowName,
+    params: input.params,
+    state: input.state,
+    stateReason: input.reason ?? null,
+    waitingFor: null,
+    parentRunId: input.parentRunId ?? null,
+    parentTaskKey: input.parentTaskKey ?? null,
+    idempotencyKey: input.idempotencyKey ?? null,
+    queue: input.queue ?? 'default',
+    priority: input.priority ?? 0,
+    runAt: input.runAt ?? input.now,
+    attempt: 1,
+    leaseOwner: input.leaseOwner ?? null,
+    leaseExpiresAt: input.leaseExpiresAt ?? null,
+    tags: input.tags ?? [],
+    scheduleName: input.scheduleName ?? null,
+    scheduledFor: input.scheduledFor ?? null,
+    createdAt: input.now,
+    updatedAt: input.now,
+    startedAt: null,
+    endedAt: null,
+    result: null,
+    error: null,
+  };
+}
+
 /** An in-memory {@link Store}. Not durable, one process only. */
 export class MemoryStore implements Store {
   readonly capabilities: StoreCapabilities = { durable: false, multiProcess: false };
@@ -231,32 +265,7 @@ export class MemoryStore implements Store {
     if (this.runs.has(input.id)) {
       throw new FlowError(ErrorCode.Store, `A run with id \`${input.id}\` already exists`, { category: 'database' });
     }
-    const run: FlowRunRecord = {
-      id: input.id,
-      flowName: input.flowName,
-      params: input.params,
-      state: input.state,
-      stateReason: input.reason ?? null,
-      waitingFor: null,
-      parentRunId: input.parentRunId ?? null,
-      parentTaskKey: input.parentTaskKey ?? null,
-      idempotencyKey: input.idempotencyKey ?? null,
-      queue: input.queue ?? 'default',
-      priority: input.priority ?? 0,
-      runAt: input.runAt ?? input.now,
-      attempt: 1,
-      leaseOwner: input.leaseOwner ?? null,
-      leaseExpiresAt: input.leaseExpiresAt ?? null,
-      tags: input.tags ?? [],
-      scheduleName: input.scheduleName ?? null,
-      scheduledFor: input.scheduledFor ?? null,
-      createdAt: input.now,
-      updatedAt: input.now,
-      startedAt: null,
-      endedAt: null,
-      result: null,
-      error: null,
-    };
+    const run = newRunRecord(input);
     this.setIn(this.runs, run.id, run);
     if (run.idempotencyKey !== null) this.setIn(this.idempotency, run.flowName + SEP + run.idempotencyKey, run.id);
     this.addHistory(run.id, null, null, null, run.state, 1, input.now, input.reason ?? null);
