@@ -13,7 +13,7 @@
  *   a checkpoint per chunk.
  * - `syncPlain`: the app's plain-function form (`syncEntities`, wave by wave, no engine).
  *
- * All of them send the flow's SOQL (`entitySoql`: the entity's query plus its filter's fields).
+ * All of them send the flow's SOQL (`buildEntitySoql`: the entity's query plus its filter's fields).
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,7 +22,7 @@ import { connectSalesforce, queryStream, type QueryStream, type SalesforceClient
 import { SqliteStore } from '@vms/flow-store-sqlite';
 import { openVmsDatabase, type VmsDatabase } from 'vms-runner/src/db/database';
 import type { FlowDeps } from 'vms-runner/src/flows/deps';
-import { entitySoql } from 'vms-runner/src/flows/entity-soql';
+import { buildEntitySoql } from 'vms-runner/src/sync/soql';
 import { createSyncFlows, type SyncSummary } from 'vms-runner/src/flows/salesforce-sync';
 import { ENTITY_NAMES, type EntityName } from 'vms-runner/src/sync/dag';
 import { ENTITIES } from 'vms-runner/src/sync/entities';
@@ -145,7 +145,7 @@ export async function syncFloor(params: SyncParams): Promise<CaseOutput> {
     let pageCount = 0;
     for (const entity of ENTITY_NAMES) {
       const write = params.mapped ? mappedWriter(db, entity) : rawWriter(db, entity);
-      for await (const records of pages(params.server, token, entitySoql(ENTITIES[entity], null))) {
+      for await (const records of pages(params.server, token, buildEntitySoql(ENTITIES[entity], null))) {
         write(records);
         count += records.length;
         pageCount++;
@@ -211,7 +211,7 @@ export async function syncPlain(params: SyncParams): Promise<CaseOutput> {
     const results = await syncEntities(
       db,
       (plan) => {
-        const stream = queryStream(client, entitySoql(ENTITIES[plan.entity], plan.after));
+        const stream = queryStream(client, buildEntitySoql(ENTITIES[plan.entity], plan.after));
         streams.push(stream);
         return stream;
       },
