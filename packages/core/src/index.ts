@@ -177,7 +177,7 @@ export type {
   StoreCapabilities,
   Store,
 } from './store/types.js';
-export { MemoryStore, summarise, encodeRunCursor, decodeRunCursor, newRunRecord } from './store/memory-store.js';
+export { MemoryStore, summarise, encodeRunCursor, decodeRunCursor, newRunRecord, newTaskRunRecord } from './store/memory-store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
 
 export { systemClock, sleep } from './time/clock.js';

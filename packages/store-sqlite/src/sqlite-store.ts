@@ -15,6 +15,7 @@ import {
   decodeRunCursor,
   encodeRunCursor,
   newRunRecord,
+  newTaskRunRecord,
 } from '@vms/flow-core';
 import type {
   CheckpointRecord,
@@ -520,28 +521,7 @@ export class SqliteStore implements Store {
     if (pending.rows.has(input.id)) {
       throw new FlowError(ErrorCode.Store, `A task run with id \`${input.id}\` already exists`, { category: 'database' });
     }
-    const taskRun: TaskRunRecord = {
-      id: input.id,
-      runId: input.runId,
-      taskKey: input.taskKey,
-      taskName: input.taskName,
-      state: input.state,
-      stateReason: input.reason ?? null,
-      attempt: 0,
-      maxAttempts: input.maxAttempts,
-      nextRetryAt: null,
-      result: null,
-      resultPersisted: true,
-      error: null,
-      progress: null,
-      childRunId: input.childRunId ?? null,
-      tags: input.tags ?? [],
-      atMostOnce: input.atMostOnce ?? false,
-      createdAt: input.now,
-      updatedAt: input.now,
-      startedAt: null,
-      endedAt: null,
-    };
+    const taskRun = newTaskRunRecord(input);
     pending.rows.set(taskRun.id, { record: taskRun, insert: true });
     pending.byKey.set(key, taskRun.id);
     this.addHistory(input.runId, taskRun.id, taskRun.taskKey, null, taskRun.state, 0, input.now, input.reason ?? null);

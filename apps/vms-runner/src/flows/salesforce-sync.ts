@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { FlowError, flow, task, type Flow, type Json, type Task } from '@vms/flow-core';
 import { queryStream } from '@vms/flow-salesforce';
 import { ENTITY_DEPENDENCIES, ENTITY_NAMES, type EntityName } from '../sync/dag';
-import { importEntity, type EntityResult } from '../sync/importer';
+import { importEntity, type EntityCounts, type EntityResult } from '../sync/importer';
 import { buildEntitySoql, type Cursor } from '../sync/soql';
 import { planEntityQuery } from '../sync/watermark';
 import { entityDefinition } from '../sync/entities';
@@ -25,19 +25,10 @@ export const INCREMENTAL_SYNC = 'incremental-salesforce-sync';
 export const RESULT_ERROR_CAP = 20;
 
 /** What one entity task returns (stored with the task run). */
-export interface EntitySummary {
+export interface EntitySummary extends EntityCounts {
   entity: EntityName;
   mode: 'full' | 'incremental';
   status: 'success' | 'partial' | 'failed' | 'not_run';
-  processed: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  skipped: number;
-  failed: number;
-  queued: number;
-  resolved: number;
-  warnings: number;
   /** Row errors stored in the VMS database by this run (all of them). */
   errorCount: number;
   /** The first {@link RESULT_ERROR_CAP} row errors. */

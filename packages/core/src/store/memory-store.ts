@@ -82,6 +82,35 @@ export interface MemoryStoreOptions {
 }
 
 /**
+ * The stored record of a new task run (attempt 0, nothing stored yet). For `Store`
+ * implementations, so every store creates task runs alike.
+ */
+export function newTaskRunRecord(input: NewTaskRun): TaskRunRecord {
+  return {
+    id: input.id,
+    runId: input.runId,
+    taskKey: input.taskKey,
+    taskName: input.taskName,
+    state: input.state,
+    stateReason: input.reason ?? null,
+    attempt: 0,
+    maxAttempts: input.maxAttempts,
+    nextRetryAt: null,
+    result: null,
+    resultPersisted: true,
+    error: null,
+    progress: null,
+    childRunId: input.childRunId ?? null,
+    tags: input.tags ?? [],
+    atMostOnce: input.atMostOnce ?? false,
+    createdAt: input.now,
+    updatedAt: input.now,
+    startedAt: null,
+    endedAt: null,
+  };
+}
+
+/**
  * The stored record of a new run, with every defaulted field filled in (queue `default`,
  * priority 0, `runAt` = now, attempt 1). For `Store` implementations, so every store creates
  * runs alike.
@@ -450,28 +479,7 @@ export class MemoryStore implements Store {
     if (this.tasks.has(input.id)) {
       throw new FlowError(ErrorCode.Store, `A task run with id \`${input.id}\` already exists`, { category: 'database' });
     }
-    const taskRun: TaskRunRecord = {
-      id: input.id,
-      runId: input.runId,
-      taskKey: input.taskKey,
-      taskName: input.taskName,
-      state: input.state,
-      stateReason: input.reason ?? null,
-      attempt: 0,
-      maxAttempts: input.maxAttempts,
-      nextRetryAt: null,
-      result: null,
-      resultPersisted: true,
-      error: null,
-      progress: null,
-      childRunId: input.childRunId ?? null,
-      tags: input.tags ?? [],
-      atMostOnce: input.atMostOnce ?? false,
-      createdAt: input.now,
-      updatedAt: input.now,
-      startedAt: null,
-      endedAt: null,
-    };
+    const taskRun = newTaskRunRecord(input);
     this.setIn(this.tasks, taskRun.id, taskRun);
     this.setIn(this.taskKeys, input.runId + SEP + input.taskKey, taskRun.id);
     this.pushIn(this.tasksByRun, input.runId, taskRun.id);
